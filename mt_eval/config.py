@@ -1,0 +1,113 @@
+"""Configuration schemas, registered in Hydra's ConfigStore.
+
+The dataclasses hold the types and defaults; the YAML files under ``conf/``
+only choose and override. Top-level keys are a public contract: ``testset``,
+``metrics``, one key per metric (``bleu``, ``chrf``, ``ter``), ``report``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Dict, List, Optional
+
+from hydra.core.config_store import ConfigStore
+from omegaconf import MISSING, OmegaConf
+
+
+@dataclass
+class NormalizeConfig:
+    # Unicode normal form applied to every segment: NFC, NFKC, NFD, NFKD or none.
+    unicode: str = "NFC"
+    # Remove zero-width and bidirectional format characters (LRM, RLM, ALM,
+    # ZWSP, ZWJ, ZWNJ, BOM, ...): invisible, but they break tokenisation.
+    strip_format_chars: bool = True
+
+
+@dataclass
+class TestSetConfig:
+    # A name for reports; defaults to the source file's folder name.
+    name: Optional[str] = None
+    # Each input is a path: plain text (one segment per line), or a .jsonl,
+    # .json, .csv, .tsv or .parquet file read through `datasets` (column
+    # `column`, or `path#column`), or `hf:NAME[:CONFIG][@SPLIT]#column` for a
+    # `datasets` hub dataset, or a folder written by `save_to_disk`.
+    source: Optional[str] = MISSING
+    references: List[str] = field(default_factory=list)
+    systems: Dict[str, str] = field(default_factory=dict)
+    # Column read from structured inputs when the path names none.
+    column: str = "text"
+    normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
+    # An empty reference line: "error" refuses the test set, "exclude" drops
+    # that segment from every system and metric and says how many were dropped.
+    empty_reference: str = "error"
+    # Hypothesis/reference length ratio (characters) outside [1/x, x] is flagged.
+    length_ratio_flag: float = 2.0
+
+
+@dataclass
+class BleuConfig:
+    # sacrebleu's BLEU options, passed through unchanged (None: sacrebleu's default).
+    tokenize: Optional[str] = None
+    lowercase: bool = False
+    smooth_method: str = "exp"
+    smooth_value: Optional[float] = None
+    max_ngram_order: int = 4
+    effective_order: bool = False
+    # Target language, used by sacrebleu to pick a tokenizer for zh/ja/ko.
+    trg_lang: str = ""
+    # Silence sacrebleu's warning about already-tokenised input.
+    force: bool = False
+
+
+@dataclass
+class ChrfConfig:
+    char_order: int = 6
+    word_order: int = 0
+    beta: int = 2
+    lowercase: bool = False
+    whitespace: bool = False
+    eps_smoothing: bool = False
+
+
+@dataclass
+class TerConfig:
+    normalized: bool = False
+    no_punct: bool = False
+    asian_support: bool = False
+    case_sensitive: bool = False
+
+
+@dataclass
+class ReportConfig:
+    # Where the run writes its reports; by default Hydra's run folder.
+    dir: str = "${hydra:runtime.output_dir}"
+    formats: List[str] = field(default_factory=lambda: ["json", "md"])
+    # Print the rich table to the terminal.
+    terminal: bool = True
+
+
+@dataclass
+class RunConfig:
+    testset: TestSetConfig = field(default_factory=TestSetConfig)
+    metrics: List[str] = field(default_factory=lambda: ["bleu", "chrf", "ter"])
+    bleu: BleuConfig = field(default_factory=BleuConfig)
+    chrf: ChrfConfig = field(default_factory=ChrfConfig)
+    ter: TerConfig = field(default_factory=TerConfig)
+    report: ReportConfig = field(default_factory=ReportConfig)
+
+
+def bundled_path(relative: str) -> str:
+    """Absolute path of a file in the bundled test sets (``references/``).
+
+    Works from a source checkout and from an installed wheel, where
+    ``references/`` ships as the package data ``mt_eval.testsets``.
+    """
+    return str(resources.files("mt_eval.testsets").joinpath(relative))
+
+
+def register_configs() -> None:
+    """Register the schema (validated against every YAML) and our resolvers."""
+    ConfigStore.instance().store(name="run_schema", node=RunConfig)
+    if not OmegaConf.has_resolver("bundled"):
+        OmegaConf.register_new_resolver("bundled", bundled_path)

@@ -1,0 +1,161 @@
+"""Read one column of segments from a file or a `datasets` dataset.
+
+Plain text is decoded strictly (UTF-8, optional BOM) and split on ``\\n``
+only: a lone ``\\r`` or U+2028 inside a segment stays inside it, unlike
+``str.splitlines()``. Trailing white space (so a CRLF's ``\\r``) is removed
+from each line, as the sacrebleu CLI does when it reads a file.
+
+Structured inputs go through `datasets` (imported only when one is used):
+``.jsonl``/``.json``/``.csv``/``.tsv``/``.parquet`` files, a folder written by
+``save_to_disk``, or a hub dataset named ``hf:NAME[:CONFIG][@SPLIT]``. A
+``#column`` suffix picks the column; otherwise the configured default.
+"""
+
+from __future__ import annotations
+
+import codecs
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
+
+from .errors import InputError
+
+STRUCTURED_BUILDERS = {
+    ".jsonl": "json",
+    ".json": "json",
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".parquet": "parquet",
+}
+HUB_PREFIX = "hf:"
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """The segments of one input, before normalisation."""
+
+    origin: str  # what the user named: a path, possibly with #column
+    lines: List[str]
+    had_bom: bool = False
+    had_crlf: bool = False
+
+
+def read_input(spec: str, default_column: str, role: str) -> RawInput:
+    """Read the segments named by ``spec``; ``role`` names the config key in errors."""
+    location, column = _split_column(spec)
+    if location.startswith(HUB_PREFIX):
+        return RawInput(spec, _read_dataset_column(location, column or default_column, role))
+    path = Path(location).expanduser()
+    if not path.exists():
+        raise InputError(f"{role}: {location}: no such file. Check the path (relative paths are read from the directory you run mt-eval in).")
+    if path.is_dir():
+        if _is_saved_dataset(path):
+            return RawInput(spec, _read_dataset_column(str(path), column or default_column, role))
+        raise InputError(f"{role}: {location} is a directory, not a file. Name the file of segments (one per line).")
+    if path.suffix.lower() in STRUCTURED_BUILDERS:
+        return RawInput(spec, _read_dataset_column(str(path), column or default_column, role))
+    if column:
+        raise InputError(f"{role}: {spec}: '#{column}' selects a column, but {path.name} is plain text. Use a .jsonl, .csv, .tsv or .parquet file, or drop '#{column}'.")
+    return read_text_file(path, role)
+
+
+def read_text_file(path: Path, role: str) -> RawInput:
+    """Strictly decode a plain-text file into one segment per ``\\n``-separated line."""
+    data = path.read_bytes()
+    if not data:
+        raise InputError(f"{role}: {path}: the file is empty. A test-set file needs one segment per line.")
+    if b"\x00" in data:
+        line = data[: data.index(b"\x00")].count(b"\n") + 1
+        raise InputError(f"{role}: {path}, line {line}: contains a NUL byte; this looks like a binary or UTF-16 file. Convert it to UTF-8 text.")
+    had_bom = data.startswith(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise InputError(
+            f"{role}: {path}, line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8. "
+            "Re-encode the file as UTF-8 (e.g. `iconv -f cp1256 -t utf-8`)."
+        ) from None
+    if text.endswith("\n"):
+        text = text[:-1]
+    raw_lines = text.split("\n")
+    had_crlf = any(line.endswith("\r") for line in raw_lines)
+    return RawInput(str(path), [line.rstrip() for line in raw_lines], had_bom, had_crlf)
+
+
+def _split_column(spec: str) -> Tuple[str, Optional[str]]:
+    location, sep, column = spec.partition("#")
+    return location, (column if sep else None)
+
+
+def _is_saved_dataset(path: Path) -> bool:
+    return any((path / marker).exists() for marker in ("dataset_info.json", "state.json", "dataset_dict.json"))
+
+
+def _read_dataset_column(location: str, column: str, role: str) -> List[str]:
+    table = _load_table(location)
+    if column not in table.column_names:
+        raise InputError(
+            f"{role}: {location} has no column {column!r} (it has: {', '.join(table.column_names)}). "
+            f"Name one with '{location}#COLUMN' or set testset.column."
+        )
+    values = table[column]
+    first_row = 2 if location.lower().endswith((".csv", ".tsv")) else 1  # a header line comes first
+    lines: List[str] = []
+    for index, value in enumerate(values):
+        where = f"{location}, {'line' if first_row == 2 else 'row'} {index + first_row}, column {column!r}"
+        if value is None:
+            raise InputError(f"{role}: {where}: the cell is empty or null. Every segment needs text; fill it in or remove the row everywhere.")
+        if not isinstance(value, str):
+            raise InputError(f"{role}: {where}: expected text, found {type(value).__name__} {value!r}. Quote the value as a string.")
+        lines.append(value.rstrip())
+    if not lines:
+        raise InputError(f"{role}: {location}: no rows. A test set needs at least one segment.")
+    return lines
+
+
+@functools.lru_cache(maxsize=8)
+def _load_table(location: str) -> Any:
+    """Load a dataset once per run, however many inputs read columns from it."""
+    try:
+        import datasets
+    except ImportError as error:  # pragma: no cover - a dependency of the package
+        raise InputError(f"reading {location} needs the `datasets` package: {error}") from None
+    datasets.disable_progress_bars()
+    datasets.logging.set_verbosity_error()
+    try:
+        if location.startswith(HUB_PREFIX):
+            name, config, split = _parse_hub_name(location[len(HUB_PREFIX):])
+            return datasets.load_dataset(name, config, split=split)
+        path = Path(location)
+        if path.is_dir():
+            loaded = datasets.load_from_disk(str(path))
+            if isinstance(loaded, datasets.DatasetDict):
+                if len(loaded) != 1:
+                    raise InputError(f"{location} holds the splits {', '.join(loaded)}; point at one split's folder ({location}/SPLIT).")
+                loaded = next(iter(loaded.values()))
+            return loaded
+        suffix = path.suffix.lower()
+        options: dict = {}
+        if suffix in (".csv", ".tsv"):
+            # Only an empty cell is missing: "NA", "null" or "None" are text.
+            options = {"keep_default_na": False, "na_values": [""]}
+            if suffix == ".tsv":
+                options["delimiter"] = "\t"
+        return datasets.load_dataset(STRUCTURED_BUILDERS[suffix], data_files=str(path), split="train", **options)
+    except InputError:
+        raise
+    except Exception as error:  # datasets raises many types; all mean "could not read this input"
+        hint = ""
+        if location.startswith(HUB_PREFIX):
+            hint = " The hub may be unreachable: save the dataset with `save_to_disk` where it is reachable and point at that folder."
+        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise InputError(f"could not read {location}: {first_line}.{hint}") from None
+
+
+def _parse_hub_name(text: str) -> Tuple[str, Optional[str], str]:
+    """``NAME[:CONFIG][@SPLIT]`` → (name, config, split); the split defaults to "test"."""
+    text, _, split = text.partition("@")
+    name, _, config = text.partition(":")
+    return name, (config or None), (split or "test")

@@ -1,0 +1,139 @@
+"""BLEU, chrF and TER, computed by sacrebleu itself.
+
+Each metric object is built once with the references, so sacrebleu caches
+their n-grams (or character statistics, or words) once for every system, as
+its CLI does. For each system we ask sacrebleu for the per-segment
+sufficient statistics, aggregate them into the corpus score exactly as
+``corpus_score`` does, and derive each segment's score from its own row
+exactly as ``sentence_score`` does. The statistics are kept in the result so
+statistics and the gate can resample corpus scores without re-tokenising.
+
+The private methods used here (``_extract_corpus_statistics``,
+``_aggregate_and_compute``) are the ones sacrebleu's own significance tests
+use; tests pin every number against sacrebleu's CLI.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Optional
+
+import sacrebleu
+from sacrebleu.metrics.base import Metric as SacrebleuMetric
+
+from ..errors import ConfigError, did_you_mean
+from ..results import MetricResult
+from ..testset import TestSet
+from .base import Metric, Progress
+
+
+class SacrebleuLexicalMetric(Metric):
+    """Shared mechanics; subclasses say which sacrebleu class and options."""
+
+    sacrebleu_class: type
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self._validate()
+
+    def _validate(self) -> None:
+        """Subclasses check option values sacrebleu would reject unclearly."""
+
+    def build(self, references: Optional[List[List[str]]], sentence_level: bool = False) -> SacrebleuMetric:
+        try:
+            return self.sacrebleu_class(**self._constructor_options(sentence_level), references=references)
+        except (ValueError, TypeError, RuntimeError, KeyError) as error:
+            raise ConfigError(f"{self.name}: sacrebleu rejected the options {self.options}: {error}") from None
+
+    def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
+        return dict(self.options)
+
+    def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
+        corpus_metric = self.build(testset.references)
+        sentence_metric = self.build(None, sentence_level=True)
+        signature = f"{corpus_metric.get_signature().format()}|{testset.normalization}"
+        # sacrebleu counts references at caching time; the sentence-level
+        # metric never caches, so give it the same count for its signature.
+        sentence_metric.num_refs = corpus_metric.num_refs
+        segment_signature = f"{sentence_metric.get_signature().format()}|{testset.normalization}"
+        results: Dict[str, MetricResult] = {}
+        for name, hypotheses in testset.systems.items():
+            stats = corpus_metric._extract_corpus_statistics(hypotheses, None)
+            corpus = corpus_metric._aggregate_and_compute(stats)
+            segments = [sentence_metric._aggregate_and_compute([row]).score for row in stats]
+            results[name] = MetricResult(
+                metric=self.name,
+                score=float(corpus.score),
+                signature=signature,
+                segments=[float(score) for score in segments],
+                segment_signature=segment_signature,
+                higher_is_better=self.higher_is_better,
+                stats=[[float(value) for value in row] for row in stats],
+                details=self._details(corpus),
+            )
+            if progress:
+                progress(len(hypotheses))
+        return results
+
+    def _details(self, score: Any) -> Dict[str, Any]:
+        return {"verbose": score.format(signature="", is_json=False, score_only=False)}
+
+    def corpus_score_from_stats(self, summed_stats: List[float]) -> float:
+        """The corpus score of already-summed statistics (used when resampling)."""
+        return float(self.build(None)._compute_score_from_stats(summed_stats).score)
+
+
+class Bleu(SacrebleuLexicalMetric):
+    name = "bleu"
+    sacrebleu_class = sacrebleu.BLEU
+
+    def _validate(self) -> None:
+        from sacrebleu.metrics.bleu import _TOKENIZERS
+
+        tokenize = self.options.get("tokenize")
+        if tokenize is not None and tokenize not in _TOKENIZERS:
+            raise ConfigError(f"bleu.tokenize={tokenize!r} is not a sacrebleu tokenizer. {did_you_mean(str(tokenize), _TOKENIZERS)}")
+        smooth = self.options.get("smooth_method")
+        if smooth not in sacrebleu.BLEU.SMOOTH_DEFAULTS:
+            raise ConfigError(f"bleu.smooth_method={smooth!r} is not a smoothing method. {did_you_mean(str(smooth), sacrebleu.BLEU.SMOOTH_DEFAULTS)}")
+        if int(self.options.get("max_ngram_order", 4)) < 1:
+            raise ConfigError("bleu.max_ngram_order must be 1 or more.")
+
+    def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
+        options = dict(self.options)
+        if sentence_level:
+            # As `sacrebleu -sl` does: sentence BLEU always uses effective order.
+            options["effective_order"] = True
+        return options
+
+    def _details(self, score: Any) -> Dict[str, Any]:
+        return {
+            "counts": list(score.counts),
+            "totals": list(score.totals),
+            "precisions": [float(p) for p in score.precisions],
+            "bp": float(score.bp),
+            "sys_len": int(score.sys_len),
+            "ref_len": int(score.ref_len),
+        }
+
+
+class Chrf(SacrebleuLexicalMetric):
+    name = "chrf"
+    sacrebleu_class = sacrebleu.CHRF
+
+    def _validate(self) -> None:
+        for key, lowest in (("char_order", 1), ("word_order", 0), ("beta", 0)):
+            value = self.options.get(key)
+            if value is None or int(value) < lowest:
+                raise ConfigError(f"chrf.{key}={value!r}: must be an integer of at least {lowest}.")
+
+    def _details(self, score: Any) -> Dict[str, Any]:
+        return {}
+
+
+class Ter(SacrebleuLexicalMetric):
+    name = "ter"
+    sacrebleu_class = sacrebleu.TER
+    higher_is_better = False
+
+    def _details(self, score: Any) -> Dict[str, Any]:
+        return {"num_edits": float(score.num_edits), "ref_length": float(score.ref_length)}

@@ -1,0 +1,90 @@
+"""One run, end to end: config → test set → metrics → RunResult.
+
+``evaluate`` is a plain function (no Hydra, no printing): the CLI, the tests
+and library users all call it with a composed config.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict
+from typing import Any, Callable, ContextManager, Dict, Optional
+
+from omegaconf import DictConfig, OmegaConf
+
+from . import __version__
+from .metrics import create_metrics
+from .results import RunResult, SystemResult, TestSetInfo
+from .testset import TestSet, load_testset
+
+# A context manager factory the caller may supply to show progress:
+# progress_factory(description, total) yields a callback taking a count.
+ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
+
+
+def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = None) -> RunResult:
+    """Score every system of the configured test set with every configured metric."""
+    metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
+    testset = load_testset(config.testset)
+    systems = {
+        name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]))
+        for name in testset.systems
+    }
+    for metric in metrics:
+        total = testset.size * len(testset.systems)
+        if progress_factory is None:
+            results = metric.score_systems(testset)
+        else:
+            with progress_factory(f"{metric.name}", total) as advance:
+                results = metric.score_systems(testset, advance)
+        for name, result in results.items():
+            systems[name].scores[metric.name] = result
+    return RunResult(
+        testset=_testset_info(testset),
+        metrics=[metric.name for metric in metrics],
+        systems=list(systems.values()),
+        config=plain_config(config),
+        tool={"name": "mt-eval", "version": __version__},
+        created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+    )
+
+
+def plain_config(config: DictConfig) -> Dict[str, Any]:
+    """The resolved config as plain data, for the report."""
+    try:
+        return OmegaConf.to_container(config, resolve=True)  # type: ignore[return-value]
+    except Exception:  # an interpolation that needs Hydra's runtime (e.g. outside a Hydra app)
+        return OmegaConf.to_container(config, resolve=False)  # type: ignore[return-value]
+
+
+def _origin(testset: TestSet, name: str) -> str:
+    for record in testset.inputs:
+        if record.role == f"testset.systems.{name}":
+            return record.origin
+    return ""
+
+
+def _testset_info(testset: TestSet) -> TestSetInfo:
+    records = {record.role: record for record in testset.inputs}
+    return TestSetInfo(
+        name=testset.name,
+        segments=testset.size,
+        checksum=testset.checksum,
+        source=records["testset.source"].origin,
+        references=[record.origin for role, record in records.items() if role.startswith("testset.references")],
+        normalization=testset.normalization,
+        excluded_lines=testset.excluded_lines,
+        line_numbers=testset.line_numbers,
+        inputs=[
+            {
+                "role": record.role,
+                "origin": record.origin,
+                "bom": record.had_bom,
+                "crlf": record.had_crlf,
+                "format_characters_removed": record.counts.format_characters_removed,
+                "format_characters": record.counts.by_character,
+                "segments_renormalized": record.counts.segments_renormalized,
+            }
+            for record in testset.inputs
+        ],
+    )

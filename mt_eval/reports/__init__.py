@@ -1,0 +1,1 @@
+"""Reports read a RunResult and never recompute a score."""

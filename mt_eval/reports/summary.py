@@ -1,0 +1,106 @@
+"""The systems × metrics summary shared by the terminal view and Markdown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from ..results import RunResult
+
+METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER", "comet": "COMET"}
+FLAG_LABELS = {
+    "empty": "empty output",
+    "identical_to_source": "identical to source",
+    "untranslated": "still in the source's script",
+    "length_ratio_outliers": "length ratio outlier",
+    "duplicated": "same output for different sources",
+}
+
+
+@dataclass
+class Cell:
+    text: str
+    best: bool = False
+    skipped: bool = False
+
+
+@dataclass
+class Summary:
+    headers: List[str]
+    rows: List[Tuple[str, List[Cell], int]]  # system, cells, number of flagged lines
+    signatures: Dict[str, str]
+    skipped: List[str] = field(default_factory=list)  # "metric for system: reason"
+    flags: List[str] = field(default_factory=list)  # one line per system and kind of flag
+    notes: List[str] = field(default_factory=list)  # normalisation, exclusions
+
+
+def metric_label(metric: str, higher_is_better: bool = True) -> str:
+    return f"{METRIC_LABELS.get(metric, metric)} {'↑' if higher_is_better else '↓'}"
+
+
+def summarize(result: RunResult, digits: int = 1) -> Summary:
+    headers = []
+    best: Dict[str, Optional[float]] = {}
+    signatures: Dict[str, str] = {}
+    skipped: List[str] = []
+    for metric in result.metrics:
+        scored = [s.scores[metric] for s in result.systems if s.scores.get(metric) and s.scores[metric].status == "ok"]
+        higher = scored[0].higher_is_better if scored else True
+        headers.append(metric_label(metric, higher))
+        values = [r.score for r in scored if r.score is not None]
+        best[metric] = (max(values) if higher else min(values)) if len(values) > 1 else None
+        if scored and scored[0].signature:
+            signatures[metric] = scored[0].signature
+    rows = []
+    for system in result.systems:
+        cells = []
+        for metric in result.metrics:
+            score = system.scores.get(metric)
+            if score is None or score.status != "ok":
+                cells.append(Cell("skipped", skipped=True))
+                skipped.append(f"{METRIC_LABELS.get(metric, metric)} for {system.name}: {score.reason if score else 'not run'}")
+                continue
+            cells.append(Cell(f"{score.score:.{digits}f}", best=score.score == best[metric]))
+        rows.append((system.name, cells, _flag_count(system.flags)))
+    return Summary(headers, rows, signatures, skipped, _flag_lines(result), _notes(result))
+
+
+def _flag_count(flags: Dict) -> int:
+    """Flagged lines; a duplicated group counts each of its lines."""
+    return sum(sum(map(len, found)) if kind == "duplicated" else len(found) for kind, found in flags.items())
+
+
+def _flag_lines(result: RunResult) -> List[str]:
+    lines = []
+    for system in result.systems:
+        for kind, label in FLAG_LABELS.items():
+            found = system.flags.get(kind) or []
+            if not found:
+                continue
+            if kind == "duplicated":
+                where = "; ".join("lines " + ", ".join(map(str, group)) for group in found)
+            else:
+                where = "line" + ("s " if len(found) > 1 else " ") + ", ".join(map(str, found[:20])) + (" …" if len(found) > 20 else "")
+            lines.append(f"{system.name}: {label}: {where}")
+    return lines
+
+
+def _notes(result: RunResult) -> List[str]:
+    info = result.testset
+    notes = [f"normalisation: {info.normalization}"]
+    for record in info.inputs:
+        changes = []
+        if record.get("format_characters_removed"):
+            kinds = ", ".join(f"{name}×{count}" for name, count in record["format_characters"].items())
+            changes.append(f"removed {record['format_characters_removed']} invisible format characters ({kinds})")
+        if record.get("segments_renormalized"):
+            changes.append(f"{record['segments_renormalized']} segments put in normal form")
+        if record.get("bom"):
+            changes.append("UTF-8 BOM ignored")
+        if record.get("crlf"):
+            changes.append("CRLF line ends read as LF")
+        if changes:
+            notes.append(f"{record['role']} ({record['origin']}): " + "; ".join(changes))
+    if info.excluded_lines:
+        notes.append(f"excluded {len(info.excluded_lines)} segments with an empty reference (lines {', '.join(map(str, info.excluded_lines))})")
+    return notes

@@ -1,0 +1,53 @@
+"""The rich terminal view: systems × metrics, flags, notes, signatures.
+
+Rendered into any ``rich.console.Console``; when output is not a terminal,
+rich emits plain text, so CI logs stay readable.
+"""
+
+from __future__ import annotations
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+
+from ..results import RunResult
+from .summary import summarize
+
+
+def render(result: RunResult, console: Console) -> None:
+    summary = summarize(result)
+    info = result.testset
+    table = Table(
+        title=f"{info.name} · {info.segments} segments",
+        caption="best per metric in bold, marked *",
+    )
+    table.add_column("system", style="cyan", no_wrap=True)
+    for header in summary.headers:
+        table.add_column(header, justify="right")
+    table.add_column("flags", justify="right")
+    for name, cells, flag_count in summary.rows:
+        rendered = []
+        for cell in cells:
+            if cell.skipped:
+                rendered.append(Text("skipped", style="dim"))
+            elif cell.best:
+                rendered.append(Text(f"*{cell.text}", style="bold green"))
+            else:
+                rendered.append(Text(cell.text))
+        rendered.append(Text(str(flag_count), style="yellow" if flag_count else "dim"))
+        table.add_row(name, *rendered)
+    console.print(table)
+    sections = []
+    if summary.flags:
+        sections.append(Text("Flags", style="bold yellow"))
+        sections.extend(Text(f"  {line}") for line in summary.flags)
+    if summary.skipped:
+        sections.append(Text("Skipped", style="bold red"))
+        sections.extend(Text(f"  {line}") for line in summary.skipped)
+    sections.append(Text("Notes", style="bold"))
+    sections.append(Text(f"  test set checksum: {info.checksum}"))
+    sections.extend(Text(f"  {line}") for line in summary.notes)
+    sections.append(Text("Signatures", style="bold"))
+    sections.extend(Text(f"  {metric}: {signature}") for metric, signature in summary.signatures.items())
+    # Long signatures stay on one line each: wrapped, they cannot be copied.
+    console.print(Group(*sections), soft_wrap=True)

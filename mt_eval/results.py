@@ -1,0 +1,154 @@
+"""The run's results: one documented, versioned object that every report reads.
+
+``RunResult.to_dict()`` is exactly what ``report.json`` holds and
+``RunResult.from_dict()`` reads it back (the gate compares two of them).
+Bump ``SCHEMA_VERSION`` on any change a reader could notice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+from .errors import InputError
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class MetricResult:
+    """One metric's result for one system."""
+
+    metric: str
+    status: str = "ok"  # "ok" or "skipped"
+    score: Optional[float] = None
+    signature: Optional[str] = None
+    segments: Optional[List[float]] = None  # per-segment scores, in test-set order
+    segment_signature: Optional[str] = None  # sentence-level settings differ for BLEU
+    higher_is_better: bool = True
+    reason: Optional[str] = None  # why it was skipped
+    # Per-segment sufficient statistics (sacrebleu's n-gram/character/edit
+    # counts): what a corpus score is recomputed from when resampling.
+    stats: Optional[List[List[float]]] = None
+    details: Dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def skipped(cls, metric: str, reason: str, higher_is_better: bool = True) -> "MetricResult":
+        return cls(metric=metric, status="skipped", reason=reason, higher_is_better=higher_is_better)
+
+    def to_dict(self) -> Dict[str, Any]:
+        if self.status != "ok":
+            return {"status": self.status, "reason": self.reason, "higher_is_better": self.higher_is_better}
+        data = asdict(self)
+        data.pop("metric")
+        data.pop("reason")
+        return {key: value for key, value in data.items() if value is not None}
+
+    @classmethod
+    def from_dict(cls, metric: str, data: Dict[str, Any]) -> "MetricResult":
+        return cls(metric=metric, **data)
+
+
+@dataclass
+class SystemResult:
+    name: str
+    origin: str
+    scores: Dict[str, MetricResult] = field(default_factory=dict)
+    flags: Dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "name": self.name,
+            "origin": self.origin,
+            "flags": self.flags,
+            "scores": {metric: result.to_dict() for metric, result in self.scores.items()},
+        }
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "SystemResult":
+        return cls(
+            name=data["name"],
+            origin=data.get("origin", ""),
+            flags=data.get("flags", {}),
+            scores={metric: MetricResult.from_dict(metric, value) for metric, value in data["scores"].items()},
+        )
+
+
+@dataclass
+class TestSetInfo:
+    name: str
+    segments: int
+    checksum: str
+    source: str
+    references: List[str]
+    normalization: str
+    excluded_lines: List[int] = field(default_factory=list)
+    line_numbers: List[int] = field(default_factory=list)
+    inputs: List[Dict[str, Any]] = field(default_factory=list)
+
+    __test__ = False
+
+
+@dataclass
+class RunResult:
+    testset: TestSetInfo
+    metrics: List[str]
+    systems: List[SystemResult]
+    config: Dict[str, Any] = field(default_factory=dict)
+    tool: Dict[str, str] = field(default_factory=dict)
+    created: str = ""
+    schema_version: str = SCHEMA_VERSION
+
+    def system(self, name: str) -> SystemResult:
+        for system in self.systems:
+            if system.name == name:
+                return system
+        raise KeyError(name)
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "schema_version": self.schema_version,
+            "tool": self.tool,
+            "created": self.created,
+            "testset": asdict(self.testset),
+            "metrics": self.metrics,
+            "systems": [system.to_dict() for system in self.systems],
+            "config": self.config,
+        }
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "RunResult":
+        return cls(
+            schema_version=data["schema_version"],
+            tool=data.get("tool", {}),
+            created=data.get("created", ""),
+            testset=TestSetInfo(**data["testset"]),
+            metrics=list(data["metrics"]),
+            systems=[SystemResult.from_dict(system) for system in data["systems"]],
+            config=data.get("config", {}),
+        )
+
+    @classmethod
+    def load(cls, path: str | Path) -> "RunResult":
+        """Read a ``report.json``; a missing, truncated or foreign file is an InputError."""
+        path = Path(path)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise InputError(f"{path}: no such report file.") from None
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise InputError(f"{path}: not a readable report.json ({error}). Was the file truncated? Re-create it with mt-eval.") from None
+        if not isinstance(data, dict) or "schema_version" not in data:
+            raise InputError(f"{path}: not an mt-eval report (no schema_version).")
+        major = str(data["schema_version"]).split(".")[0]
+        if major != SCHEMA_VERSION.split(".")[0]:
+            raise InputError(f"{path}: report schema {data['schema_version']} cannot be read by this mt-eval (schema {SCHEMA_VERSION}).")
+        try:
+            return cls.from_dict(data)
+        except (KeyError, TypeError) as error:
+            raise InputError(f"{path}: the report is incomplete or malformed (missing or unexpected field {error}).") from None

@@ -1,0 +1,160 @@
+"""The test set: source segments, references and candidate systems, checked
+and normalised, ready for metrics.
+
+``load_testset`` is the only way in: it reads every input, refuses what
+cannot be scored (with a message naming the file and line), normalises what
+is safe, and computes a checksum that identifies the test set in reports.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence
+
+from .errors import ConfigError, InputError
+from .flags import SystemFlags, check_system
+from .inputs import RawInput, read_input
+from .normalize import NormalizationCounts, check_unicode_form, describe, normalize_segments
+
+EMPTY_REFERENCE_POLICIES = ("error", "exclude")
+
+
+@dataclass
+class InputRecord:
+    """Where one input came from and what normalisation did to it."""
+
+    role: str
+    origin: str
+    had_bom: bool
+    had_crlf: bool
+    counts: NormalizationCounts
+
+
+@dataclass
+class TestSet:
+    name: str
+    source: List[str]
+    references: List[List[str]]  # one list per reference, each aligned with source
+    systems: Dict[str, List[str]]
+    line_numbers: List[int]  # 1-based line of each kept segment in the input files
+    excluded_lines: List[int] = field(default_factory=list)
+    normalization: str = ""
+    inputs: List[InputRecord] = field(default_factory=list)
+    flags: Dict[str, SystemFlags] = field(default_factory=dict)
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    @property
+    def size(self) -> int:
+        return len(self.source)
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the normalised source and references (not the systems):
+        two runs on the same test set have the same checksum."""
+        digest = hashlib.sha256(json.dumps([self.source, self.references], ensure_ascii=False).encode("utf-8"))
+        return "sha256:" + digest.hexdigest()
+
+
+def load_testset(config: Any) -> TestSet:
+    """Read, validate and normalise the inputs a ``TestSetConfig`` names."""
+    unicode_form = check_unicode_form(str(config.normalize.unicode))
+    strip = bool(config.normalize.strip_format_chars)
+    policy = str(config.empty_reference)
+    if policy not in EMPTY_REFERENCE_POLICIES:
+        raise ConfigError(f"testset.empty_reference={policy!r}: use 'error' (refuse the test set) or 'exclude' (drop such segments everywhere).")
+    if config.length_ratio_flag is None or float(config.length_ratio_flag) <= 1:
+        raise ConfigError(f"testset.length_ratio_flag={config.length_ratio_flag!r}: must be a number above 1 (e.g. 2.0 flags outputs under half or over twice the reference length).")
+    if not config.source:
+        raise ConfigError("testset.source is not set. Name the source file: testset.source=PATH.")
+    references = list(config.references or [])
+    if not references:
+        raise ConfigError("testset.references is empty. Name one or more reference files: testset.references=[ref.en].")
+    systems = _system_specs(config.systems)
+
+    records: List[InputRecord] = []
+
+    def load(spec: str, role: str) -> List[str]:
+        raw: RawInput = read_input(str(spec), str(config.column), role)
+        lines, counts = normalize_segments(raw.lines, unicode_form, strip)
+        records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
+        return lines
+
+    source = load(config.source, "testset.source")
+    reference_lines = [load(spec, f"testset.references[{i}]") for i, spec in enumerate(references)]
+    system_lines = {name: load(spec, f"testset.systems.{name}") for name, spec in systems.items()}
+    _check_line_counts(records, [source, *reference_lines, *system_lines.values()])
+
+    line_numbers = list(range(1, len(source) + 1))
+    empty_reference_lines = sorted({i + 1 for refs in reference_lines for i, text in enumerate(refs) if not text.strip()})
+    excluded: List[int] = []
+    if empty_reference_lines:
+        if policy == "error":
+            where = "; ".join(
+                f"{record.origin} line(s) {_short_list([i + 1 for i, t in enumerate(refs) if not t.strip()])}"
+                for record, refs in zip(records[1 : 1 + len(reference_lines)], reference_lines)
+                if any(not t.strip() for t in refs)
+            )
+            raise InputError(
+                f"empty reference segments: {where}. An empty reference cannot be scored fairly "
+                "(sacrebleu's chrF silently skips it). Fill it in, or set testset.empty_reference=exclude to drop those segments from every system."
+            )
+        excluded = empty_reference_lines
+        excluded_set = set(excluded)
+        keep = [i for i in range(len(source)) if (i + 1) not in excluded_set]
+        if not keep:
+            raise InputError("every segment has an empty reference; nothing is left to score.")
+        source = [source[i] for i in keep]
+        reference_lines = [[refs[i] for i in keep] for refs in reference_lines]
+        system_lines = {name: [lines[i] for i in keep] for name, lines in system_lines.items()}
+        line_numbers = [i + 1 for i in keep]
+
+    testset = TestSet(
+        name=str(config.name) if config.name else _default_name(str(config.source)),
+        source=source,
+        references=reference_lines,
+        systems=system_lines,
+        line_numbers=line_numbers,
+        excluded_lines=excluded,
+        normalization=describe(unicode_form, strip),
+        inputs=records,
+    )
+    for name, hypotheses in testset.systems.items():
+        testset.flags[name] = check_system(hypotheses, testset.source, testset.references, line_numbers, float(config.length_ratio_flag))
+    return testset
+
+
+def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+    if not systems:
+        raise ConfigError("testset.systems is empty. Name at least one system: testset.systems={mine:hyp.en}.")
+    specs: Dict[str, str] = {}
+    seen: Dict[str, str] = {}
+    for name, spec in systems.items():
+        key = str(name).strip().lower()
+        if key in seen:
+            raise ConfigError(f"testset.systems: two systems are named {name!r} and {seen[key]!r}. Give every system its own name.")
+        if spec is None or not str(spec).strip():
+            raise ConfigError(f"testset.systems.{name} has no file. Give a path: testset.systems.{name}=PATH.")
+        seen[key] = str(name)
+        specs[str(name)] = str(spec)
+    return specs
+
+
+def _check_line_counts(records: Sequence[InputRecord], inputs: Sequence[List[str]]) -> None:
+    counts = [len(lines) for lines in inputs]
+    if len(set(counts)) > 1:
+        detail = ", ".join(f"{record.role} ({record.origin}) has {count}" for record, count in zip(records, counts))
+        raise InputError(f"line counts differ: {detail}. Every file needs exactly one line per source segment.")
+
+
+def _short_list(numbers: Sequence[int], limit: int = 10) -> str:
+    shown = ", ".join(str(n) for n in numbers[:limit])
+    return shown + (f" and {len(numbers) - limit} more" if len(numbers) > limit else "")
+
+
+def _default_name(source_spec: str) -> str:
+    path = Path(source_spec.partition("#")[0])
+    return path.parent.name or path.stem
