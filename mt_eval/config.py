@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import Dict, List, Optional
+from pathlib import Path
+from typing import Any, Dict, List, Optional
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import MISSING, OmegaConf
@@ -34,7 +35,11 @@ class TestSetConfig:
     # `datasets` hub dataset, or a folder written by `save_to_disk`.
     source: Optional[str] = MISSING
     references: List[str] = field(default_factory=list)
-    systems: Dict[str, str] = field(default_factory=dict)
+    # System name → input. Typed Any on purpose: Hydra merges a dict override
+    # into a typed dict (so `testset.systems={mine:hyp.en}` would add to the
+    # bundled systems, or fail in struct mode); an untyped node is replaced.
+    # The loader checks that it maps names to paths.
+    systems: Any = None
     # Column read from structured inputs when the path names none.
     column: str = "text"
     normalize: NormalizeConfig = field(default_factory=NormalizeConfig)
@@ -106,8 +111,15 @@ def bundled_path(relative: str) -> str:
     return str(resources.files("mt_eval.testsets").joinpath(relative))
 
 
+def bundled_systems(testset: str) -> Dict[str, str]:
+    """Every candidate file of a bundled test set, named by its stem."""
+    folder = resources.files("mt_eval.testsets").joinpath(testset, "systems")
+    return {Path(entry.name).stem: str(entry) for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".en")}
+
+
 def register_configs() -> None:
     """Register the schema (validated against every YAML) and our resolvers."""
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
     if not OmegaConf.has_resolver("bundled"):
         OmegaConf.register_new_resolver("bundled", bundled_path)
+        OmegaConf.register_new_resolver("bundled_systems", bundled_systems)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import codecs
 import functools
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Optional, Tuple
@@ -118,12 +119,16 @@ def _read_dataset_column(location: str, column: str, role: str) -> List[str]:
 @functools.lru_cache(maxsize=8)
 def _load_table(location: str) -> Any:
     """Load a dataset once per run, however many inputs read columns from it."""
+    # Bound the wait for an unreachable hub (huggingface_hub reads these at import).
+    os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
+    os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")
     try:
         import datasets
     except ImportError as error:  # pragma: no cover - a dependency of the package
         raise InputError(f"reading {location} needs the `datasets` package: {error}") from None
     datasets.disable_progress_bars()
-    datasets.logging.set_verbosity_error()
+    # datasets logs a traceback before raising; the error we raise says it all.
+    datasets.logging.set_verbosity(datasets.logging.CRITICAL)
     try:
         if location.startswith(HUB_PREFIX):
             name, config, split = _parse_hub_name(location[len(HUB_PREFIX):])
@@ -150,8 +155,16 @@ def _load_table(location: str) -> Any:
         hint = ""
         if location.startswith(HUB_PREFIX):
             hint = " The hub may be unreachable: save the dataset with `save_to_disk` where it is reachable and point at that folder."
-        first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise InputError(f"could not read {location}: {first_line}.{hint}") from None
+        raise InputError(f"could not read {location}: {_root_cause(error)}.{hint}") from None
+
+
+def _root_cause(error: BaseException) -> str:
+    """The innermost cause's first line: datasets wraps parser errors in a
+    generic "An error occurred while generating the dataset"."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    text = str(error).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(error).__name__
 
 
 def _parse_hub_name(text: str) -> Tuple[str, Optional[str], str]:

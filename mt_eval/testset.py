@@ -130,6 +130,8 @@ def load_testset(config: Any) -> TestSet:
 def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
     if not systems:
         raise ConfigError("testset.systems is empty. Name at least one system: testset.systems={mine:hyp.en}.")
+    if not isinstance(systems, Mapping):
+        raise ConfigError(f"testset.systems must map names to files, e.g. testset.systems={{mine:hyp.en,base:base.en}}; got {systems!r}.")
     specs: Dict[str, str] = {}
     seen: Dict[str, str] = {}
     for name, spec in systems.items():

@@ -1,0 +1,78 @@
+"""Every file in conf/ composes against the schema, and the override
+contract (testset.*, metrics, bleu.*, chrf.*, ter.*, report.dir) holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hydra import compose, initialize_config_module
+from omegaconf import OmegaConf
+
+from conftest import ROOT
+from mt_eval.config import register_configs
+
+register_configs()
+
+
+@pytest.fixture
+def composed():
+    def compose_with(*overrides: str, hydra_config: bool = False):
+        with initialize_config_module(config_module="mt_eval.conf", version_base="1.3"):
+            return compose(config_name="config", overrides=list(overrides), return_hydra_config=hydra_config)
+
+    return compose_with
+
+
+def test_default_config_picks_the_bundled_testset(composed):
+    config = composed()
+    assert config.metrics == ["bleu", "chrf", "ter"]
+    assert Path(config.testset.source).name == "source.ar" and Path(config.testset.source).exists()
+    assert sorted(config.testset.systems) == ["draft", "presstv"]
+    assert all(Path(path).exists() for path in config.testset.systems.values())
+
+
+def test_every_testset_file_composes(composed):
+    names = sorted(p.stem for p in (ROOT / "conf" / "testset").glob("*.yaml"))
+    assert names == ["al-mayadeen", "custom"]
+    for name in names:
+        config = composed(f"testset={name}")
+        OmegaConf.to_container(config.testset, resolve=True)
+
+
+def test_custom_testset_needs_a_source(composed):
+    config = composed("testset=custom")
+    assert OmegaConf.is_missing(config.testset, "source")
+
+
+@pytest.mark.parametrize("launcher, target", [("local_parallel", "joblib"), ("slurm", "submitit")])
+def test_launcher_files_compose(composed, launcher, target):
+    config = composed(f"hydra/launcher={launcher}", hydra_config=True)
+    assert target in config.hydra.launcher._target_.lower()
+
+
+def test_override_contract(composed):
+    config = composed(
+        "testset.source=src.ar",
+        "testset.references=[ref.en,ref2.en]",
+        "testset.systems={mine:hyp.en,base:base.en}",
+        "metrics=[bleu,chrf]",
+        "bleu.tokenize=intl",
+        "chrf.word_order=2",
+        "ter.normalized=true",
+        "report.dir=reports/my-run",
+    )
+    assert config.testset.source == "src.ar"
+    assert list(config.testset.references) == ["ref.en", "ref2.en"]
+    # A systems override replaces the bundled systems; it does not add to them.
+    assert dict(config.testset.systems) == {"mine": "hyp.en", "base": "base.en"}
+    assert config.bleu.tokenize == "intl" and config.chrf.word_order == 2 and config.ter.normalized is True
+    assert config.report.dir == "reports/my-run"
+
+
+def test_conf_files_are_the_packaged_ones():
+    """conf/ at the top of the checkout is what the package ships as mt_eval.conf."""
+    from importlib import resources
+
+    packaged = Path(str(resources.files("mt_eval.conf").joinpath("config.yaml")))
+    assert packaged.read_text() == (ROOT / "conf" / "config.yaml").read_text()

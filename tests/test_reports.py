@@ -1,0 +1,153 @@
+"""report.json's documented fields and round trip, Markdown, the rich view,
+atomic writes, Hydra multirun with joblib, and no torch for lexical runs."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+
+from conftest import ROOT
+from mt_eval.results import SCHEMA_VERSION, RunResult
+
+
+@pytest.fixture
+def default_report(run_cli, tmp_path):
+    result = run_cli("report.terminal=false")
+    assert result.code == 0, result.err
+    return tmp_path / "report"
+
+
+def test_report_json_fields(default_report):
+    report = json.loads((default_report / "report.json").read_text(encoding="utf-8"))
+    assert report["schema_version"] == SCHEMA_VERSION
+    assert report["testset"]["name"] == "al-mayadeen-2021-07-25"
+    assert report["testset"]["segments"] == 14
+    assert report["testset"]["checksum"].startswith("sha256:")
+    assert report["config"]["metrics"] == ["bleu", "chrf", "ter"]
+    for system in report["systems"]:
+        assert set(system) >= {"name", "scores", "flags"}
+        for metric in ("bleu", "chrf", "ter"):
+            score = system["scores"][metric]
+            assert set(score) >= {"score", "signature", "segments"}
+            assert len(score["segments"]) == 14
+            assert len(score["stats"]) == 14
+    assert report["systems"][0]["scores"]["ter"]["higher_is_better"] is False
+
+
+def test_report_json_round_trips(default_report):
+    path = default_report / "report.json"
+    loaded = RunResult.load(path)
+    assert loaded.to_json() == path.read_text(encoding="utf-8")
+
+
+def test_a_corrupt_report_is_a_clear_error(tmp_path, default_report):
+    from mt_eval.errors import InputError
+
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text((default_report / "report.json").read_text(encoding="utf-8")[:500])
+    with pytest.raises(InputError, match="truncated"):
+        RunResult.load(truncated)
+
+
+def test_markdown_is_a_github_table(default_report):
+    markdown = (default_report / "report.md").read_text(encoding="utf-8")
+    lines = markdown.splitlines()
+    header = lines.index("| system | BLEU ↑ | chrF ↑ | TER ↓ | flags |")
+    assert lines[header + 1] == "|---|---:|---:|---:|---:|"
+    rows = lines[header + 2 : header + 4]
+    assert {row.split("|")[1].strip() for row in rows} == {"draft", "presstv"}
+    assert "nrefs:1|case:mixed|eff:no|tok:13a" in markdown
+
+
+def test_terminal_view_renders_plain_when_not_a_terminal(default_report):
+    from mt_eval.reports.terminal import render
+
+    result = RunResult.load(default_report / "report.json")
+    buffer = io.StringIO()
+    render(result, Console(file=buffer, width=120))
+    text = buffer.getvalue()
+    assert "\x1b[" not in text  # no control codes in a CI log
+    assert "al-mayadeen-2021-07-25 · 14 segments" in text
+    draft_row = next(line for line in text.splitlines() if "draft" in line)
+    best = {s.name: s.scores["bleu"].score for s in result.systems}
+    assert ("*" in draft_row) == (best["draft"] > best["presstv"])
+    assert "bleu: nrefs:1|case:mixed|eff:no|tok:13a|smooth:exp" in text
+    assert "presstv: length ratio outlier" in text
+
+
+def test_terminal_view_marks_skipped_metrics(default_report):
+    from mt_eval.reports.terminal import render
+    from mt_eval.results import MetricResult
+
+    result = RunResult.load(default_report / "report.json")
+    result.systems[0].scores["chrf"] = MetricResult.skipped("chrf", "the model could not be loaded")
+    buffer = io.StringIO()
+    render(result, Console(file=buffer, width=120))
+    assert "skipped" in buffer.getvalue()
+    assert "the model could not be loaded" in buffer.getvalue()
+
+
+def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch):
+    from mt_eval.reports import files
+
+    before = {p.name: p.read_bytes() for p in default_report.iterdir()}
+    result = RunResult.load(default_report / "report.json")
+
+    def broken_markdown(_result):
+        raise KeyboardInterrupt  # interrupted after report.json was rendered
+
+    monkeypatch.setitem(files.RENDERERS, "md", ("report.md", broken_markdown))
+    with pytest.raises(KeyboardInterrupt):
+        files.write_reports(result, default_report, ["json", "md"])
+    assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
+
+    def failing_replace(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setitem(files.RENDERERS, "md", ("report.md", files.render_markdown))
+    monkeypatch.setattr(files.os, "replace", failing_replace)
+    with pytest.raises(OSError):
+        files.write_reports(result, default_report, ["json", "md"])
+    assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before  # no temp files left
+
+
+def run_module(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mt_eval", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_multirun_with_joblib_writes_one_folder_per_job(tmp_path):
+    completed = run_module("-m", "hydra/launcher=local_parallel", "bleu.tokenize=13a,intl", "metrics=[bleu]",
+                           "report.terminal=false", f"hydra.sweep.dir={tmp_path}", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    reports = sorted(tmp_path.glob("*/report.json"))
+    assert len(reports) == 2
+    tokenizers = {json.loads(p.read_text())["config"]["bleu"]["tokenize"] for p in reports}
+    assert tokenizers == {"13a", "intl"}
+    assert all((p.parent / ".hydra" / "config.yaml").exists() for p in reports)
+
+
+def test_lexical_run_never_imports_torch_or_comet(tmp_path):
+    code = (
+        "import sys; from mt_eval import cli; sys.argv=['mt-eval','report.terminal=false','report.dir=" + str(tmp_path) + "']\n"
+        "try:\n    cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+        "heavy = sorted(m for m in ('torch', 'comet', 'transformers', 'pytorch_lightning') if m in sys.modules)\n"
+        "print('HEAVY', heavy)\n"
+    )
+    completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120)
+    assert completed.returncode == 0, completed.stderr
+    assert "HEAVY []" in completed.stdout
+
+
+def test_default_run_from_any_directory_writes_under_reports(tmp_path):
+    completed = run_module("report.terminal=false", cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    written = list((tmp_path / "reports").glob("*/*/report.json"))
+    assert len(written) == 1
+    assert (written[0].parent / ".hydra" / "config.yaml").exists()
