@@ -3,13 +3,15 @@
 
 Exit codes: 0 the run completed; 2 bad input, configuration or environment
 (one message on stderr, no traceback). Hydra's own override and composition
-errors also exit 2 (Hydra itself would use 1).
+errors also exit 2 (Hydra itself would use 1). 3 is a bug in mt-eval: the
+traceback is printed for the bug report. 1 is kept for the regression gate.
 """
 
 from __future__ import annotations
 
 import contextlib
 import sys
+import traceback
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -26,6 +28,7 @@ from .reports.terminal import render
 
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
+EXIT_INTERNAL_ERROR = 3
 
 register_configs()
 _task_started = False
@@ -67,7 +70,11 @@ def _progress_factory(console: Console) -> Callable:
 def _hydra_entry(config: DictConfig) -> None:
     global _task_started
     _task_started = True
-    code = run(config)
+    try:
+        code = run(config)
+    except Exception:  # a bug, not a user error: keep the traceback for the report
+        traceback.print_exc()
+        code = EXIT_INTERNAL_ERROR
     if code != EXIT_OK:
         sys.exit(code)
 

@@ -84,6 +84,23 @@ class TerConfig:
 
 
 @dataclass
+class StatsConfig:
+    # bootstrap (paired bootstrap resampling), ar (paired approximate
+    # randomisation) or none (confidence intervals only).
+    method: str = "bootstrap"
+    resamples: int = 1000  # bootstrap resamples, for tests and intervals
+    trials: int = 10000  # approximate-randomisation trials
+    seed: int = 12345  # sacrebleu's default seed
+    confidence: float = 0.95
+    alpha: float = 0.05  # significance level, applied to corrected p-values
+    # Compare every system with this one; null compares all pairs (and gives rank groups).
+    baseline: Optional[str] = None
+    correction: str = "holm"  # none | bonferroni | holm, within each metric
+    # Below this many segments the report says the tests are weak.
+    min_segments: int = 100
+
+
+@dataclass
 class ReportConfig:
     # Where the run writes its reports; by default Hydra's run folder.
     dir: str = "${hydra:runtime.output_dir}"
@@ -99,6 +116,9 @@ class RunConfig:
     bleu: BleuConfig = field(default_factory=BleuConfig)
     chrf: ChrfConfig = field(default_factory=ChrfConfig)
     ter: TerConfig = field(default_factory=TerConfig)
+    stats: StatsConfig = field(default_factory=StatsConfig)
+    # Processes for CPU-bound metrics (sacrebleu's TER above all); 0 = one per core.
+    jobs: int = 0
     report: ReportConfig = field(default_factory=ReportConfig)
 
 

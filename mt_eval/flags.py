@@ -6,6 +6,7 @@ open the file at the offending line.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -25,14 +26,17 @@ class SystemFlags:
                 + len(self.length_ratio_outliers) + sum(len(group) for group in self.duplicated))
 
 
+@functools.lru_cache(maxsize=65536)
+def _script(char: str) -> Optional[str]:
+    """The Unicode script of a letter: the first word of its character name."""
+    name = unicodedata.name(char, "")
+    return name.split()[0] if name else None
+
+
 def dominant_script(text: str) -> Optional[str]:
-    """The Unicode script (first word of the character name) of most letters."""
-    scripts: Counter = Counter()
-    for char in text:
-        if char.isalpha():
-            name = unicodedata.name(char, "")
-            if name:
-                scripts[name.split()[0]] += 1
+    """The script of most letters in ``text``."""
+    scripts = Counter(_script(char) for char in text if char.isalpha())
+    scripts.pop(None, None)
     return scripts.most_common(1)[0][0] if scripts else None
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, ContextManager, Dict, Optional
 from omegaconf import DictConfig, OmegaConf
 
 from . import __version__
+from .analysis import analyse, check_settings
 from .metrics import create_metrics
 from .results import RunResult, SystemResult, TestSetInfo
 from .testset import TestSet, load_testset
@@ -26,6 +27,7 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
     """Score every system of the configured test set with every configured metric."""
     metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
     testset = load_testset(config.testset)
+    check_settings(config.stats, list(testset.systems))
     systems = {
         name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]))
         for name in testset.systems
@@ -39,6 +41,12 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
                 results = metric.score_systems(testset, advance)
         for name, result in results.items():
             systems[name].scores[metric.name] = result
+    comparisons = analyse(
+        {metric.name: {name: systems[name].scores[metric.name] for name in systems} for metric in metrics},
+        {metric.name: metric.score_function() for metric in metrics},
+        testset.size,
+        config.stats,
+    )
     return RunResult(
         testset=_testset_info(testset),
         metrics=[metric.name for metric in metrics],
@@ -46,7 +54,20 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
         config=plain_config(config),
         tool={"name": "mt-eval", "version": __version__},
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        statistics=_statistics_summary(config.stats, testset.size),
+        comparisons=[comparison.to_dict() for comparison in comparisons],
     )
+
+
+def _statistics_summary(settings: Any, segments: int) -> Dict[str, Any]:
+    summary: Dict[str, Any] = OmegaConf.to_container(settings, resolve=True)  # type: ignore[assignment]
+    summary["weak"] = segments < int(settings.min_segments)
+    if summary["weak"]:
+        summary["note"] = (
+            f"only {segments} segments (fewer than stats.min_segments={settings.min_segments}): "
+            "intervals are wide and significance tests have little power; treat them as indications, not evidence."
+        )
+    return summary
 
 
 def plain_config(config: DictConfig) -> Dict[str, Any]:

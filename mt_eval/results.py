@@ -33,6 +33,12 @@ class MetricResult:
     # counts): what a corpus score is recomputed from when resampling.
     stats: Optional[List[List[float]]] = None
     details: Dict[str, Any] = field(default_factory=dict)
+    # The pieces joined in `signature`: metric (the metric's own signature),
+    # normalization, statistics. The gate compares the first two.
+    signature_parts: Dict[str, str] = field(default_factory=dict)
+    ci: Optional[List[float]] = None  # [low, high] bootstrap interval
+    bootstrap_mean: Optional[float] = None
+    rank_group: Optional[int] = None  # 1 = best; systems in a group are not significantly different
 
     @classmethod
     def skipped(cls, metric: str, reason: str, higher_is_better: bool = True) -> "MetricResult":
@@ -100,6 +106,9 @@ class RunResult:
     tool: Dict[str, str] = field(default_factory=dict)
     created: str = ""
     schema_version: str = SCHEMA_VERSION
+    # Settings of the statistics, and whether the test set is too small for them.
+    statistics: Dict[str, Any] = field(default_factory=dict)
+    comparisons: List[Dict[str, Any]] = field(default_factory=list)
 
     def system(self, name: str) -> SystemResult:
         for system in self.systems:
@@ -115,6 +124,8 @@ class RunResult:
             "testset": asdict(self.testset),
             "metrics": self.metrics,
             "systems": [system.to_dict() for system in self.systems],
+            "statistics": self.statistics,
+            "comparisons": self.comparisons,
             "config": self.config,
         }
 
@@ -131,6 +142,8 @@ class RunResult:
             metrics=list(data["metrics"]),
             systems=[SystemResult.from_dict(system) for system in data["systems"]],
             config=data.get("config", {}),
+            statistics=data.get("statistics", {}),
+            comparisons=list(data.get("comparisons", [])),
         )
 
     @classmethod

@@ -11,6 +11,8 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from typing import Any, Callable, ClassVar, Dict, Mapping, Optional
 
+import numpy as np
+
 from ..results import MetricResult
 from ..testset import TestSet
 
@@ -21,10 +23,17 @@ class Metric(ABC):
     name: ClassVar[str]
     higher_is_better: ClassVar[bool] = True
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        """Validate options eagerly: a bad option fails before any work is done."""
+    def __init__(self, options: Mapping[str, Any], jobs: int = 1) -> None:
+        """Validate options eagerly: a bad option fails before any work is done.
+        ``jobs`` is how many processes a CPU-bound metric may use."""
         self.options = dict(options)
+        self.jobs = max(1, int(jobs))
 
     @abstractmethod
     def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
         """Score every system in ``testset``; keys are the system names."""
+
+    def score_function(self) -> Optional[Callable[[np.ndarray], float]]:
+        """Corpus score from summed per-segment statistics, for metrics whose
+        corpus score is not the mean of segment scores; None means the mean."""
+        return None

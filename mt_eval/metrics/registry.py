@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, Dict, List, Sequence, Type
 
 from omegaconf import OmegaConf
@@ -11,6 +12,19 @@ from .base import Metric
 from .lexical import Bleu, Chrf, Ter
 
 METRICS: Dict[str, Type[Metric]] = {cls.name: cls for cls in (Bleu, Chrf, Ter)}
+
+
+def resolve_jobs(jobs: Any) -> int:
+    """``jobs`` from the config: 0 means one per CPU core available to us."""
+    try:
+        jobs = int(jobs)
+    except (TypeError, ValueError):
+        raise ConfigError(f"jobs={jobs!r}: use a whole number of processes (0 = one per CPU core).") from None
+    if jobs < 0:
+        raise ConfigError(f"jobs={jobs}: use 0 (one per CPU core) or a positive number.")
+    if jobs == 0:
+        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return jobs
 
 
 def known_metrics() -> List[str]:
@@ -33,5 +47,5 @@ def create_metrics(names: Sequence[str], config: Any) -> List[Metric]:
         seen.add(name)
         options = config.get(name) if hasattr(config, "get") else None
         options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
-        metrics.append(METRICS[name](options))
+        metrics.append(METRICS[name](options, jobs=resolve_jobs(config.get("jobs", 1))))
     return metrics

@@ -35,15 +35,29 @@ def render_markdown(result: RunResult) -> str:
         "|---|" + "---:|" * len(summary.headers) + "---:|",
     ]
     for name, cells, flag_count in summary.rows:
-        shown = [f"**{cell.text}**" if cell.best else ("_skipped_" if cell.skipped else cell.text) for cell in cells]
+        shown = [_markdown_cell(cell) for cell in cells]
         lines.append(f"| {_escape(name)} | " + " | ".join(shown) + f" | {flag_count} |")
     lines.append("")
-    lines.append("Best per metric in **bold**.")
-    for title, items in (("Flags", summary.flags), ("Skipped", summary.skipped), ("Notes", summary.notes)):
+    lines.append("Best per metric in **bold**; [low–high] is the confidence interval, gN the rank group.")
+    for title, items in (("Statistics", summary.statistics + summary.significant), ("Flags", summary.flags), ("Skipped", summary.skipped), ("Notes", summary.notes)):
         if items:
-            lines += ["", f"**{title}**", ""] + [f"- {_escape(item)}" for item in items]
+            lines += ["", f"**{title}**", ""] + [f"- {item}" for item in items]
+    for metric, (names, matrix) in summary.wins.items():
+        lines += ["", f"**Wins, {metric}** (row significantly better than column)", ""]
+        lines.append("| | " + " | ".join(_escape(n) for n in names) + " |")
+        lines.append("|---|" + ":---:|" * len(names))
+        for i, name in enumerate(names):
+            row = ["—" if i == j else ("✓" if matrix[i][j] else "") for j in range(len(names))]
+            lines.append(f"| {_escape(name)} | " + " | ".join(row) + " |")
     lines += ["", "**Signatures**", ""] + [f"- {metric}: `{signature}`" for metric, signature in summary.signatures.items()]
     return "\n".join(lines) + "\n"
+
+
+def _markdown_cell(cell) -> str:
+    if cell.skipped:
+        return "_skipped_"
+    text = f"**{cell.text}**" if cell.best else cell.text
+    return " ".join(part for part in (text, cell.interval, cell.group) if part)
 
 
 def _escape(text: str) -> str:

@@ -22,6 +22,13 @@ class Cell:
     text: str
     best: bool = False
     skipped: bool = False
+    interval: str = ""  # "[low–high]" when a confidence interval was computed
+    half_width: str = ""  # "±4.2", sacrebleu's compact form of the same interval
+    group: str = ""  # "g1" when rank groups were computed
+
+    @property
+    def compact(self) -> str:
+        return " ".join(part for part in (self.text, self.half_width, self.group) if part)
 
 
 @dataclass
@@ -32,6 +39,10 @@ class Summary:
     skipped: List[str] = field(default_factory=list)  # "metric for system: reason"
     flags: List[str] = field(default_factory=list)  # one line per system and kind of flag
     notes: List[str] = field(default_factory=list)  # normalisation, exclusions
+    statistics: List[str] = field(default_factory=list)  # settings and the weak-test warning
+    significant: List[str] = field(default_factory=list)  # one line per significant difference
+    # metric → (systems, matrix): matrix[i][j] is True when system i is significantly better than j
+    wins: Dict[str, Tuple[List[str], List[List[bool]]]] = field(default_factory=dict)
 
 
 def metric_label(metric: str, higher_is_better: bool = True) -> str:
@@ -60,9 +71,47 @@ def summarize(result: RunResult, digits: int = 1) -> Summary:
                 cells.append(Cell("skipped", skipped=True))
                 skipped.append(f"{METRIC_LABELS.get(metric, metric)} for {system.name}: {score.reason if score else 'not run'}")
                 continue
-            cells.append(Cell(f"{score.score:.{digits}f}", best=score.score == best[metric]))
+            cells.append(Cell(
+                f"{score.score:.{digits}f}",
+                best=score.score == best[metric],
+                interval=f"[{score.ci[0]:.{digits}f}–{score.ci[1]:.{digits}f}]" if score.ci else "",
+                half_width=f"±{(score.ci[1] - score.ci[0]) / 2:.{digits}f}" if score.ci else "",
+                group=f"g{score.rank_group}" if score.rank_group is not None else "",
+            ))
         rows.append((system.name, cells, _flag_count(system.flags)))
-    return Summary(headers, rows, signatures, skipped, _flag_lines(result), _notes(result))
+    summary = Summary(headers, rows, signatures, skipped, _flag_lines(result), _notes(result))
+    _add_statistics(summary, result)
+    return summary
+
+
+def _add_statistics(summary: Summary, result: RunResult) -> None:
+    settings = result.statistics
+    if not settings:
+        return
+    method = {"bootstrap": "paired bootstrap", "ar": "paired approximate randomisation", "none": "none"}.get(settings.get("method"), "")
+    scope = f"against baseline {settings['baseline']}" if settings.get("baseline") else "all pairs"
+    summary.statistics.append(
+        f"{int(settings['confidence'] * 100)}% bootstrap intervals ({settings['resamples']} resamples); "
+        f"tests: {method}, {scope}, {settings['correction']} correction, alpha {settings['alpha']}, seed {settings['seed']}; "
+        "gN = rank group (not significantly different from the group's best)"
+    )
+    if settings.get("weak"):
+        summary.statistics.append(f"WEAK: {settings['note']}")
+    names = [system.name for system in result.systems]
+    for metric in result.metrics:
+        found = [c for c in result.comparisons if c["metric"] == metric]
+        if not found:
+            continue
+        matrix = [[False] * len(names) for _ in names]
+        for c in found:
+            if c["significant"]:
+                loser = c["b"] if c["better"] == c["a"] else c["a"]
+                matrix[names.index(c["better"])][names.index(loser)] = True
+                summary.significant.append(
+                    f"{METRIC_LABELS.get(metric, metric)}: {c['better']} beats {loser} "
+                    f"(Δ {abs(c['delta']):.2f}, p = {c['p_adjusted']:.4f})"
+                )
+        summary.wins[metric] = (names, matrix)
 
 
 def _flag_count(flags: Dict) -> int:

@@ -19,7 +19,7 @@ def render(result: RunResult, console: Console) -> None:
     info = result.testset
     table = Table(
         title=f"{info.name} · {info.segments} segments",
-        caption="best per metric in bold, marked *",
+        caption="best per metric marked * · ±: half the confidence interval · gN: rank group",
     )
     table.add_column("system", style="cyan", no_wrap=True)
     for header in summary.headers:
@@ -31,9 +31,9 @@ def render(result: RunResult, console: Console) -> None:
             if cell.skipped:
                 rendered.append(Text("skipped", style="dim"))
             elif cell.best:
-                rendered.append(Text(f"*{cell.text}", style="bold green"))
+                rendered.append(Text(f"*{cell.compact}", style="bold green"))
             else:
-                rendered.append(Text(cell.text))
+                rendered.append(Text(cell.compact))
         rendered.append(Text(str(flag_count), style="yellow" if flag_count else "dim"))
         table.add_row(name, *rendered)
     console.print(table)
@@ -44,6 +44,10 @@ def render(result: RunResult, console: Console) -> None:
     if summary.skipped:
         sections.append(Text("Skipped", style="bold red"))
         sections.extend(Text(f"  {line}") for line in summary.skipped)
+    if summary.statistics:
+        sections.append(Text("Statistics", style="bold"))
+        sections.extend(Text(f"  {line}", style="yellow" if line.startswith("WEAK") else "") for line in summary.statistics)
+        sections.extend(Text(f"  {line}") for line in summary.significant or ["no significant differences"])
     sections.append(Text("Notes", style="bold"))
     sections.append(Text(f"  test set checksum: {info.checksum}"))
     sections.extend(Text(f"  {line}") for line in summary.notes)

@@ -1,0 +1,140 @@
+"""Apply the statistics of ``stats.py`` to a run's metric results.
+
+For every metric: a bootstrap confidence interval on each system's score,
+paired tests between systems (all pairs, or each against a baseline) with
+corrected p-values, and rank groups. One set of bootstrap indices (and one
+randomisation mask) serves every metric and system of the run.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+from typing import Any, Callable, Dict, List, Mapping, Optional
+
+import numpy as np
+
+from . import stats as st
+from .errors import ConfigError, did_you_mean
+from .results import MetricResult
+
+METHODS = ("bootstrap", "ar", "none")
+
+
+@dataclass
+class Comparison:
+    metric: str
+    a: str
+    b: str
+    method: str  # "paired-bootstrap" or "paired-ar"
+    score_a: float
+    score_b: float
+    delta: float  # score_b - score_a, in the metric's units
+    p_value: float
+    p_adjusted: float
+    significant: bool
+    better: Optional[str]  # the significantly better system, if any
+
+    def to_dict(self) -> Dict[str, Any]:
+        return asdict(self)
+
+
+def check_settings(settings: Any, systems: List[str]) -> None:
+    """Refuse bad statistics options before any work is done."""
+    if settings.method not in METHODS:
+        raise ConfigError(f"stats.method={settings.method!r}. {did_you_mean(str(settings.method), METHODS)}")
+    if settings.correction not in st.CORRECTIONS:
+        raise ConfigError(f"stats.correction={settings.correction!r}. {did_you_mean(str(settings.correction), st.CORRECTIONS)}")
+    if not 0 < float(settings.confidence) < 1:
+        raise ConfigError(f"stats.confidence={settings.confidence}: must be between 0 and 1, e.g. 0.95.")
+    if not 0 < float(settings.alpha) < 1:
+        raise ConfigError(f"stats.alpha={settings.alpha}: must be between 0 and 1, e.g. 0.05.")
+    if int(settings.resamples) < 10 or int(settings.trials) < 10:
+        raise ConfigError("stats.resamples and stats.trials must be at least 10 (1000 and 10000 are usual).")
+    if settings.baseline is not None and settings.baseline not in systems:
+        raise ConfigError(f"stats.baseline={settings.baseline!r} is not a system of this run. {did_you_mean(str(settings.baseline), systems)}")
+
+
+def signature_of(settings: Any) -> str:
+    """The statistics part of every score's signature."""
+    test = {"bootstrap": f"test:paired-bs-{settings.resamples}", "ar": f"test:paired-ar-{settings.trials}", "none": "test:none"}[settings.method]
+    return f"ci:bs-{settings.resamples}-{settings.confidence}|{test}|corr:{settings.correction}|alpha:{settings.alpha}|seed:{settings.seed}"
+
+
+def analyse(
+    results: Mapping[str, Mapping[str, MetricResult]],
+    score_functions: Mapping[str, Optional[Callable[[np.ndarray], float]]],
+    segments: int,
+    settings: Any,
+) -> List[Comparison]:
+    """Fill in ``ci``, ``bootstrap_mean`` and ``rank_group`` on every scored
+    MetricResult (``results[metric][system]``) and return the comparisons."""
+    seed = int(settings.seed)
+    indices = st.bootstrap_indices(segments, int(settings.resamples), seed)
+    weights = st.resample_weights(indices, segments)
+    mask = st.randomization_mask(segments, int(settings.trials), seed) if settings.method == "ar" else None
+    signature = signature_of(settings)
+    comparisons: List[Comparison] = []
+    for metric, by_system in results.items():
+        scored = {name: result for name, result in by_system.items() if result.status == "ok"}
+        if not scored:
+            continue
+        matrices, score = _statistics_of(scored, score_functions.get(metric), segments)
+        resampled = {}
+        for name, result in scored.items():
+            resampled[name] = st.resampled_scores(matrices[name], weights.astype(matrices[name].dtype), score)
+            low, high = st.percentile_interval(resampled[name], float(settings.confidence))
+            result.ci = [low, high]
+            result.bootstrap_mean = float(resampled[name].mean())
+            result.signature = f"{result.signature}|{signature}"
+            result.signature_parts["statistics"] = signature
+        if settings.method == "none":
+            continue
+        pairs = _pairs(list(scored), settings.baseline)
+        raw = []
+        for a, b in pairs:
+            delta = scored[b].score - scored[a].score
+            if settings.method == "bootstrap":
+                raw.append(st.paired_bootstrap_p(resampled[a], resampled[b], delta))
+            else:
+                raw.append(st.paired_randomization_p(matrices[a], matrices[b], mask, score, delta))
+        adjusted = st.adjust_p_values(raw, str(settings.correction))
+        higher = next(iter(scored.values())).higher_is_better
+        metric_comparisons = []
+        for (a, b), p, p_adj in zip(pairs, raw, adjusted):
+            delta = scored[b].score - scored[a].score
+            significant = p_adj < float(settings.alpha)
+            better = None
+            if significant:
+                better = b if (delta > 0) == higher else a
+            metric_comparisons.append(Comparison(
+                metric, a, b, "paired-bootstrap" if settings.method == "bootstrap" else "paired-ar",
+                scored[a].score, scored[b].score, delta, p, p_adj, significant, better,
+            ))
+        comparisons.extend(metric_comparisons)
+        if settings.baseline is None:  # rank groups need every pair tested
+            different = {frozenset((c.a, c.b)) for c in metric_comparisons if c.significant}
+            groups = st.rank_groups({n: r.score for n, r in scored.items()}, lambda x, y: frozenset((x, y)) in different, higher)
+            for name, group in groups.items():
+                scored[name].rank_group = group
+    return comparisons
+
+
+def _statistics_of(scored: Mapping[str, MetricResult], score_function, segments: int):
+    """Per-system statistics matrices and the corpus-score function.
+
+    Lexical metrics: sacrebleu's sufficient statistics as float32, the type
+    sacrebleu's own resampling uses (integer counts are exact in it), so the
+    resampled scores match its CLI bit for bit. Metrics without sufficient
+    statistics (COMET): segment scores in float64, corpus score = mean."""
+    first = next(iter(scored.values()))
+    if first.stats is not None and score_function is not None:
+        return {name: np.asarray(r.stats, dtype=np.float32) for name, r in scored.items()}, score_function
+    matrices = {name: np.asarray(r.segments, dtype=np.float64)[:, None] for name, r in scored.items()}
+    return matrices, lambda summed: float(summed[0]) / segments
+
+
+def _pairs(systems: List[str], baseline: Optional[str]):
+    if baseline is not None:
+        return [(baseline, name) for name in systems if name != baseline]
+    return list(itertools.combinations(systems, 2))
