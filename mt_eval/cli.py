@@ -10,6 +10,7 @@ traceback is printed for the bug report. 1 is kept for the regression gate.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -22,11 +23,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from .config import register_configs
 from .errors import MtEvalError
+from .gate import compare
+from .metrics import create_metrics
 from .pipeline import evaluate
-from .reports.files import check_formats, write_reports
+from .reports import gate_report
+from .reports.files import atomic_write_text, check_formats, write_reports
 from .reports.terminal import render
+from .results import RunResult
 
 EXIT_OK = 0
+EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
 
@@ -41,15 +47,34 @@ def run(config: DictConfig, console: Console | None = None) -> int:
     try:
         check_formats(list(config.report.formats))
         report_dir = Path(str(config.report.dir))
+        # A bad baseline fails before any scoring is done.
+        baseline = RunResult.load(config.gate.baseline) if config.gate.baseline else None
         result = evaluate(config, _progress_factory(console))
         if config.report.terminal:
             render(result, console)
         written = write_reports(result, report_dir, list(config.report.formats))
+        console.print(f"reports: {', '.join(str(path) for path in written)}", highlight=False, soft_wrap=True)
+        if baseline is not None:
+            return _gate(config, baseline, result, report_dir, console)
     except MtEvalError as error:
         errors.print(f"[bold red]mt-eval:[/] {error}", highlight=False, markup=True, soft_wrap=True)
         return EXIT_BAD_INPUT
-    console.print(f"reports: {', '.join(str(path) for path in written)}", highlight=False, soft_wrap=True)
     return EXIT_OK
+
+
+def _gate(config: DictConfig, baseline: RunResult, result: RunResult, report_dir: Path, console: Console) -> int:
+    """Compare with the baseline; write the verdicts; 1 on a regression."""
+    functions = {metric.name: metric.score_function() for metric in create_metrics(list(config.metrics), config)}
+    verdicts = compare(baseline, result, config.gate, functions, config.stats, str(config.gate.baseline))
+    gate_report.render_terminal(verdicts, console)
+    markdown = gate_report.render_markdown(verdicts)
+    atomic_write_text(report_dir / str(config.gate.summary), markdown)
+    atomic_write_text(report_dir / str(config.gate.junit), gate_report.render_junit(verdicts))
+    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
+    if step_summary:  # GitHub Actions shows this file on the run's page
+        with open(step_summary, "a", encoding="utf-8") as stream:
+            stream.write(markdown)
+    return EXIT_REGRESSION if verdicts.failed else EXIT_OK
 
 
 def _progress_factory(console: Console) -> Callable:

@@ -101,6 +101,37 @@ class StatsConfig:
 
 
 @dataclass
+class MetricThresholds:
+    """One optional number per metric, in the metric's own units. Explicit
+    fields (not a dict) so `gate.max_drop.bleu=0.5` works as an override and
+    a misspelt metric is refused."""
+
+    bleu: Optional[float] = None
+    chrf: Optional[float] = None
+    ter: Optional[float] = None
+    comet: Optional[float] = None
+
+
+@dataclass
+class GateConfig:
+    # A baseline report.json; when set, the run is compared with it.
+    baseline: Optional[str] = None
+    # Allowed drop per metric (for TER, where lower is better: allowed rise).
+    max_drop: MetricThresholds = field(default_factory=MetricThresholds)
+    # Worst acceptable score per metric (for TER: the highest acceptable).
+    min: MetricThresholds = field(default_factory=MetricThresholds)
+    # Allowed drop for metrics without their own max_drop.
+    default_max_drop: float = 0.0
+    # Count a drop beyond the margin only when it is significant (one-sided
+    # paired bootstrap on both reports' segment data; non-inferiority).
+    require_significance: bool = False
+    alpha: float = 0.05
+    # Written into the report folder; the summary also goes to $GITHUB_STEP_SUMMARY.
+    junit: str = "gate-junit.xml"
+    summary: str = "gate.md"
+
+
+@dataclass
 class ReportConfig:
     # Where the run writes its reports; by default Hydra's run folder.
     dir: str = "${hydra:runtime.output_dir}"
@@ -120,6 +151,7 @@ class RunConfig:
     # Processes for CPU-bound metrics (sacrebleu's TER above all); 0 = one per core.
     jobs: int = 0
     report: ReportConfig = field(default_factory=ReportConfig)
+    gate: GateConfig = field(default_factory=GateConfig)
 
 
 def bundled_path(relative: str) -> str:

@@ -84,6 +84,17 @@ def paired_bootstrap_p(scores_a: np.ndarray, scores_b: np.ndarray, observed_delt
     return _p_value(centred, abs(observed_delta))
 
 
+def non_inferiority_p(
+    baseline: np.ndarray, current: np.ndarray, margin: float, higher_is_better: bool
+) -> float:
+    """One-sided paired bootstrap p-value for "the current system is worse
+    than the baseline by more than ``margin``" (H0: drop ≤ margin), from
+    both systems' scores on the same resamples: the share of resamples in
+    which the drop is within the margin, with the +1 correction."""
+    drops = (baseline - current) if higher_is_better else (current - baseline)
+    return (int(np.sum(drops <= margin)) + 1) / (len(drops) + 1)
+
+
 def randomization_mask(segments: int, trials: int, seed: int) -> np.ndarray:
     """Which segments swap systems in each trial, shape (trials, segments)."""
     rng = np.random.default_rng(seed)
