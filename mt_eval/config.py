@@ -84,6 +84,30 @@ class TerConfig:
 
 
 @dataclass
+class CometConfig:
+    # A hub id, a checkpoint file (…/checkpoints/model.ckpt) or a model folder.
+    model: str = "Unbabel/wmt22-comet-da"
+    # Sentences per batch (model.predict) and the upper bound per encoder batch.
+    batch_size: int = 64
+    # Token budget per encoder batch (padded tokens: longest × sentences),
+    # for batches of length-sorted sentences.
+    max_tokens: int = 8192
+    # GPUs: 0 = CPU, 1 = one GPU, >1 = unbabel-comet's multi-GPU predict;
+    # null = one GPU when torch sees one, else the CPU.
+    gpus: Optional[int] = None
+    precision: str = "fp32"  # fp32 | fp16 | bf16
+    length_batching: bool = True  # for model.predict
+    # Where hub models are stored (null: the Hugging Face cache).
+    models_dir: Optional[str] = None
+    offline: bool = False  # never contact the hub (also: HF_HUB_OFFLINE=1)
+    hub_timeout: float = 10.0  # seconds per hub request
+    cache: bool = True  # persistent embedding and score cache
+    cache_dir: Optional[str] = None  # null: $XDG_CACHE_HOME/mt-eval or ~/.cache/mt-eval
+    # If the model cannot be had: false reports COMET as skipped (exit 0), true stops the run (exit 2).
+    required: bool = False
+
+
+@dataclass
 class StatsConfig:
     # bootstrap (paired bootstrap resampling), ar (paired approximate
     # randomisation) or none (confidence intervals only).
@@ -143,10 +167,11 @@ class ReportConfig:
 @dataclass
 class RunConfig:
     testset: TestSetConfig = field(default_factory=TestSetConfig)
-    metrics: List[str] = field(default_factory=lambda: ["bleu", "chrf", "ter"])
+    metrics: List[str] = field(default_factory=lambda: ["bleu", "chrf", "ter", "comet"])
     bleu: BleuConfig = field(default_factory=BleuConfig)
     chrf: ChrfConfig = field(default_factory=ChrfConfig)
     ter: TerConfig = field(default_factory=TerConfig)
+    comet: CometConfig = field(default_factory=CometConfig)
     stats: StatsConfig = field(default_factory=StatsConfig)
     # Processes for CPU-bound metrics (sacrebleu's TER above all); 0 = one per core.
     jobs: int = 0

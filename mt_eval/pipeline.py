@@ -26,7 +26,7 @@ ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = None) -> RunResult:
     """Score every system of the configured test set with every configured metric."""
     metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
-    testset = load_testset(config.testset)
+    testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics))
     check_settings(config.stats, list(testset.systems))
     systems = {
         name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]))

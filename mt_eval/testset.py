@@ -59,8 +59,9 @@ class TestSet:
         return "sha256:" + digest.hexdigest()
 
 
-def load_testset(config: Any) -> TestSet:
-    """Read, validate and normalise the inputs a ``TestSetConfig`` names."""
+def load_testset(config: Any, require_references: bool = True) -> TestSet:
+    """Read, validate and normalise the inputs a ``TestSetConfig`` names.
+    References may be left out only when no metric of the run needs them."""
     unicode_form = check_unicode_form(str(config.normalize.unicode))
     strip = bool(config.normalize.strip_format_chars)
     policy = str(config.empty_reference)
@@ -71,8 +72,11 @@ def load_testset(config: Any) -> TestSet:
     if not config.source:
         raise ConfigError("testset.source is not set. Name the source file: testset.source=PATH.")
     references = list(config.references or [])
-    if not references:
-        raise ConfigError("testset.references is empty. Name one or more reference files: testset.references=[ref.en].")
+    if not references and require_references:
+        raise ConfigError(
+            "testset.references is empty. Name one or more reference files: testset.references=[ref.en] "
+            "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
+        )
     systems = _system_specs(config.systems)
 
     records: List[InputRecord] = []

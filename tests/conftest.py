@@ -19,6 +19,15 @@ DRAFT = BUNDLED / "systems" / "draft.en"
 PRESSTV = BUNDLED / "systems" / "presstv.en"
 
 
+@pytest.fixture(autouse=True)
+def no_model_hub(monkeypatch):
+    """No hub is reachable where the tests run: say so, so that the default
+    COMET model is reported as skipped at once instead of after a timeout.
+    (tests/test_comet.py checks the unreachable-but-not-offline path.)"""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+
+
 @dataclass
 class CliResult:
     code: int

@@ -53,7 +53,7 @@ def test_empty_file(run_cli, tmp_path):
 
 
 def test_unknown_metric_lists_known_and_suggests(run_cli):
-    assert_refused(run_cli("metrics=[bleu,chrff]"), "unknown metric 'chrff'", "Known: bleu, chrf, ter", "Did you mean 'chrf'?")
+    assert_refused(run_cli("metrics=[bleu,chrff]"), "unknown metric 'chrff'", "Known: bleu, chrf, comet, ter", "Did you mean 'chrf'?")
 
 
 def test_unknown_tokenizer_suggests(run_cli):

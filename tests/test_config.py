@@ -26,7 +26,8 @@ def composed():
 
 def test_default_config_picks_the_bundled_testset(composed):
     config = composed()
-    assert config.metrics == ["bleu", "chrf", "ter"]
+    assert config.metrics == ["bleu", "chrf", "ter", "comet"]
+    assert config.comet.model == "Unbabel/wmt22-comet-da"
     assert Path(config.testset.source).name == "source.ar" and Path(config.testset.source).exists()
     assert sorted(config.testset.systems) == ["draft", "presstv"]
     assert all(Path(path).exists() for path in config.testset.systems.values())

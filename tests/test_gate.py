@@ -10,15 +10,18 @@ import pytest
 from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, write_lines
 
 
+LEXICAL = ["metrics=[bleu,chrf,ter]"]
+
+
 @pytest.fixture
 def baseline(run_cli, tmp_path):
-    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=DRAFT, presstv=PRESSTV), "report.terminal=false", f"report.dir={tmp_path / 'baseline'}")
+    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=DRAFT, presstv=PRESSTV), *LEXICAL, "report.terminal=false", f"report.dir={tmp_path / 'baseline'}")
     assert result.code == 0, result.err
     return tmp_path / "baseline" / "report.json"
 
 
 def gate(run_cli, tmp_path, baseline, *args, draft=DRAFT, name="current"):
-    return run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=draft, presstv=PRESSTV), "report.terminal=false",
+    return run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=draft, presstv=PRESSTV), *LEXICAL, "report.terminal=false",
                    f"gate.baseline={baseline}", f"report.dir={tmp_path / name}", *args)
 
 
@@ -113,6 +116,17 @@ def test_a_corrupt_baseline_is_refused(run_cli, tmp_path, baseline, damage):
     result = gate(run_cli, tmp_path, broken)
     assert result.code == 2
     assert str(broken) in result.err and "Traceback" not in result.err
+
+
+def test_comet_skipped_in_both_runs_is_a_notice_not_a_pass(run_cli, tmp_path):
+    """The default metrics include COMET, which has no model here: the gate
+    says so for every system instead of counting it as passed."""
+    first = run_cli("report.terminal=false", f"report.dir={tmp_path / 'a'}")
+    assert first.code == 0
+    result = run_cli("report.terminal=false", f"report.dir={tmp_path / 'b'}", f"gate.baseline={tmp_path / 'a' / 'report.json'}")
+    assert result.code == 0
+    assert "6 checks passed, 2 notices" in result.out
+    assert "draft comet: skipped in this run" in result.out
 
 
 def test_a_skipped_metric_with_a_threshold_fails(tmp_path, baseline):

@@ -30,7 +30,7 @@ def test_report_json_fields(default_report):
     assert report["testset"]["name"] == "al-mayadeen-2021-07-25"
     assert report["testset"]["segments"] == 14
     assert report["testset"]["checksum"].startswith("sha256:")
-    assert report["config"]["metrics"] == ["bleu", "chrf", "ter"]
+    assert report["config"]["metrics"] == ["bleu", "chrf", "ter", "comet"]
     for system in report["systems"]:
         assert set(system) >= {"name", "scores", "flags"}
         for metric in ("bleu", "chrf", "ter"):
@@ -39,6 +39,8 @@ def test_report_json_fields(default_report):
             assert len(score["segments"]) == 14
             assert len(score["stats"]) == 14
     assert report["systems"][0]["scores"]["ter"]["higher_is_better"] is False
+    comet = report["systems"][0]["scores"]["comet"]  # no model here: skipped, with a reason, never missing
+    assert comet["status"] == "skipped" and comet["reason"]
 
 
 def test_report_json_round_trips(default_report):
@@ -59,8 +61,8 @@ def test_a_corrupt_report_is_a_clear_error(tmp_path, default_report):
 def test_markdown_is_a_github_table(default_report):
     markdown = (default_report / "report.md").read_text(encoding="utf-8")
     lines = markdown.splitlines()
-    header = lines.index("| system | BLEU ↑ | chrF ↑ | TER ↓ | flags |")
-    assert lines[header + 1] == "|---|---:|---:|---:|---:|"
+    header = lines.index("| system | BLEU ↑ | chrF ↑ | TER ↓ | COMET ↑ | flags |")
+    assert lines[header + 1] == "|---|---:|---:|---:|---:|---:|"
     rows = lines[header + 2 : header + 4]
     assert {row.split("|")[1].strip() for row in rows} == {"draft", "presstv"}
     assert "nrefs:1|case:mixed|eff:no|tok:13a" in markdown
@@ -135,7 +137,7 @@ def test_multirun_with_joblib_writes_one_folder_per_job(tmp_path):
 
 def test_lexical_run_never_imports_torch_or_comet(tmp_path):
     code = (
-        "import sys; from mt_eval import cli; sys.argv=['mt-eval','report.terminal=false','report.dir=" + str(tmp_path) + "']\n"
+        "import sys; from mt_eval import cli; sys.argv=['mt-eval','metrics=[bleu,chrf,ter]','report.terminal=false','report.dir=" + str(tmp_path) + "']\n"
         "try:\n    cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "heavy = sorted(m for m in ('torch', 'comet', 'transformers', 'pytorch_lightning') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"

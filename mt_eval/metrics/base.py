@@ -22,6 +22,8 @@ Progress = Callable[[int], None]  # called with the number of segments just scor
 class Metric(ABC):
     name: ClassVar[str]
     higher_is_better: ClassVar[bool] = True
+    # False for metrics that can score without references (COMET QE models).
+    needs_references: ClassVar[bool] = True
 
     def __init__(self, options: Mapping[str, Any], jobs: int = 1) -> None:
         """Validate options eagerly: a bad option fails before any work is done.

@@ -9,9 +9,10 @@ from omegaconf import OmegaConf
 
 from ..errors import ConfigError, did_you_mean
 from .base import Metric
+from .comet import Comet
 from .lexical import Bleu, Chrf, Ter
 
-METRICS: Dict[str, Type[Metric]] = {cls.name: cls for cls in (Bleu, Chrf, Ter)}
+METRICS: Dict[str, Type[Metric]] = {cls.name: cls for cls in (Bleu, Chrf, Ter, Comet)}
 
 
 def resolve_jobs(jobs: Any) -> int:

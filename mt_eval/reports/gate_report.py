@@ -32,10 +32,13 @@ HEADERS = ["system", "metric", "baseline", "current", "Δ", "CI", "p", "verdict"
 
 
 def headline(result: GateResult) -> str:
-    failed = [v for v in result.verdicts if v.failed]
+    failed = sum(1 for v in result.verdicts if v.failed)
+    notices = sum(1 for v in result.verdicts if v.verdict == NOTICE)
+    checks = len(result.verdicts) - notices
+    tail = (f", {notices} notice{'s' if notices != 1 else ''}" if notices else "") + f" against {result.baseline_path}"
     if failed:
-        return f"REGRESSION: {len(failed)} of {len(result.verdicts)} checks failed against {result.baseline_path}"
-    return f"no regression: {len(result.verdicts)} checks passed against {result.baseline_path}"
+        return f"REGRESSION: {failed} of {checks} checks failed" + tail
+    return f"no regression: {checks} checks passed" + tail
 
 
 def render_terminal(result: GateResult, console: Console) -> None:

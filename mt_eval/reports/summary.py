@@ -8,6 +8,7 @@ from typing import Dict, List, Optional, Tuple
 from ..results import RunResult
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER", "comet": "COMET"}
+DIGITS = {"comet": 4}  # decimals shown; other metrics: 1, as sacrebleu prints
 FLAG_LABELS = {
     "empty": "empty output",
     "identical_to_source": "identical to source",
@@ -49,7 +50,7 @@ def metric_label(metric: str, higher_is_better: bool = True) -> str:
     return f"{METRIC_LABELS.get(metric, metric)} {'↑' if higher_is_better else '↓'}"
 
 
-def summarize(result: RunResult, digits: int = 1) -> Summary:
+def summarize(result: RunResult) -> Summary:
     headers = []
     best: Dict[str, Optional[float]] = {}
     signatures: Dict[str, str] = {}
@@ -63,14 +64,16 @@ def summarize(result: RunResult, digits: int = 1) -> Summary:
         if scored and scored[0].signature:
             signatures[metric] = scored[0].signature
     rows = []
+    skipped_for: Dict[Tuple[str, str], List[str]] = {}  # (metric, reason) → systems
     for system in result.systems:
         cells = []
         for metric in result.metrics:
             score = system.scores.get(metric)
             if score is None or score.status != "ok":
                 cells.append(Cell("skipped", skipped=True))
-                skipped.append(f"{METRIC_LABELS.get(metric, metric)} for {system.name}: {score.reason if score else 'not run'}")
+                skipped_for.setdefault((metric, score.reason if score else "not run"), []).append(system.name)
                 continue
+            digits = DIGITS.get(metric, 1)
             cells.append(Cell(
                 f"{score.score:.{digits}f}",
                 best=score.score == best[metric],
@@ -79,6 +82,9 @@ def summarize(result: RunResult, digits: int = 1) -> Summary:
                 group=f"g{score.rank_group}" if score.rank_group is not None else "",
             ))
         rows.append((system.name, cells, _flag_count(system.flags)))
+    for (metric, reason), names in skipped_for.items():
+        who = "all systems" if len(names) == len(result.systems) else ", ".join(names)
+        skipped.append(f"{METRIC_LABELS.get(metric, metric)} ({who}): {reason}")
     summary = Summary(headers, rows, signatures, skipped, _flag_lines(result), _notes(result))
     _add_statistics(summary, result)
     return summary

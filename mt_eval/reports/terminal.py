@@ -19,7 +19,7 @@ def render(result: RunResult, console: Console) -> None:
     info = result.testset
     table = Table(
         title=f"{info.name} · {info.segments} segments",
-        caption="best per metric marked * · ±: half the confidence interval · gN: rank group",
+        caption="* best · ± half the CI · gN rank group",
     )
     table.add_column("system", style="cyan", no_wrap=True)
     for header in summary.headers:
