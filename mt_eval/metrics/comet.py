@@ -66,7 +66,7 @@ class Comet(Metric):
         offline = comet_model.hub_offline(o["offline"])
         try:
             resolved = comet_model.resolve(str(o["model"]), o.get("models_dir"), offline, float(o["hub_timeout"]))
-            model = comet_model.load(resolved, offline)
+            model = _loaded_model(resolved, offline)
         except comet_model.ModelUnavailable as error:
             if o["required"]:
                 raise CometRequired(f"{error} (comet.required=true, so the run stops; set comet.required=false to report COMET as skipped instead)") from None
@@ -126,6 +126,19 @@ class Comet(Metric):
                 signature_parts={"metric": metric_signature, "normalization": testset.normalization},
             )
         return results
+
+
+_LOADED: Dict[Tuple[str, str], Any] = {}  # the last model loaded in this process
+
+
+def _loaded_model(resolved: "comet_model.ResolvedModel", offline: bool) -> Any:
+    """Load once per process: a library user scoring several test sets in a
+    row should not pay for loading a 2 GB checkpoint each time."""
+    key = (str(resolved.checkpoint), resolved.revision)
+    if key not in _LOADED:
+        _LOADED.clear()
+        _LOADED[key] = comet_model.load(resolved, offline)
+    return _LOADED[key]
 
 
 def _cast(model: Any, precision: str) -> Any:
