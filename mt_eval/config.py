@@ -159,7 +159,9 @@ class GateConfig:
 class ReportConfig:
     # Where the run writes its reports; by default Hydra's run folder.
     dir: str = "${hydra:runtime.output_dir}"
-    formats: List[str] = field(default_factory=lambda: ["json", "md"])
+    # json: report.json; md: report.md; html: report.html;
+    # segments: segments.jsonl and segments.parquet (one row per system × segment)
+    formats: List[str] = field(default_factory=lambda: ["json", "md", "html", "segments"])
     # Print the rich table to the terminal.
     terminal: bool = True
 

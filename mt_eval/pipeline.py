@@ -29,7 +29,7 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
     testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics))
     check_settings(config.stats, list(testset.systems))
     systems = {
-        name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]))
+        name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]), outputs=testset.systems[name])
         for name in testset.systems
     }
     for metric in metrics:
@@ -96,6 +96,7 @@ def _testset_info(testset: TestSet) -> TestSetInfo:
         normalization=testset.normalization,
         excluded_lines=testset.excluded_lines,
         line_numbers=testset.line_numbers,
+        texts={"source": testset.source, "references": testset.references},
         inputs=[
             {
                 "role": record.role,

@@ -63,6 +63,7 @@ class SystemResult:
     origin: str
     scores: Dict[str, MetricResult] = field(default_factory=dict)
     flags: Dict[str, Any] = field(default_factory=dict)
+    outputs: List[str] = field(default_factory=list)  # the normalised segments scored
 
     def to_dict(self) -> Dict[str, Any]:
         return {
@@ -70,6 +71,7 @@ class SystemResult:
             "origin": self.origin,
             "flags": self.flags,
             "scores": {metric: result.to_dict() for metric, result in self.scores.items()},
+            "outputs": self.outputs,
         }
 
     @classmethod
@@ -78,6 +80,7 @@ class SystemResult:
             name=data["name"],
             origin=data.get("origin", ""),
             flags=data.get("flags", {}),
+            outputs=list(data.get("outputs", [])),
             scores={metric: MetricResult.from_dict(metric, value) for metric, value in data["scores"].items()},
         )
 
@@ -93,6 +96,8 @@ class TestSetInfo:
     excluded_lines: List[int] = field(default_factory=list)
     line_numbers: List[int] = field(default_factory=list)
     inputs: List[Dict[str, Any]] = field(default_factory=list)
+    # The normalised segments: {"source": [...], "references": [[...], ...]}.
+    texts: Dict[str, Any] = field(default_factory=dict)
 
     __test__ = False
 

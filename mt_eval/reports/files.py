@@ -11,7 +11,8 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Dict, List, Sequence
+import json
+from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from ..results import RunResult
@@ -64,9 +65,54 @@ def _escape(text: str) -> str:
     return text.replace("|", "\\|")
 
 
-RENDERERS: Dict[str, tuple] = {
-    "json": ("report.json", render_json),
-    "md": ("report.md", render_markdown),
+def segment_rows(result: RunResult) -> List[Dict[str, Any]]:
+    """One row per system × segment: ids, texts and every segment score."""
+    texts = result.testset.texts
+    source = texts.get("source") or []
+    references = texts.get("references") or []
+    lines = result.testset.line_numbers or list(range(1, len(source) + 1))
+    rows = []
+    for system in result.systems:
+        for i, text in enumerate(source):
+            row: Dict[str, Any] = {
+                "system": system.name, "segment": i, "line": lines[i], "source": text,
+                "references": [refs[i] for refs in references],
+                "output": system.outputs[i] if i < len(system.outputs) else None,
+            }
+            for metric in result.metrics:
+                score = system.scores.get(metric)
+                row[metric] = score.segments[i] if score is not None and score.status == "ok" and score.segments else None
+            rows.append(row)
+    return rows
+
+
+def render_segments_jsonl(result: RunResult) -> str:
+    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in segment_rows(result))
+
+
+def render_segments_parquet(result: RunResult) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = segment_rows(result)
+    table = pa.Table.from_pylist(rows) if rows else pa.table({})
+    buffer = pa.BufferOutputStream()
+    pq.write_table(table, buffer)
+    return buffer.getvalue().to_pybytes()
+
+
+def render_html(result: RunResult) -> str:
+    from .html import render_html as render  # jinja2 and matplotlib only when HTML is asked for
+
+    return render(result)
+
+
+# format → the files it writes, each with its renderer (text or bytes)
+RENDERERS: Dict[str, List[Tuple[str, Callable[[RunResult], Union[str, bytes]]]]] = {
+    "json": [("report.json", render_json)],
+    "md": [("report.md", render_markdown)],
+    "html": [("report.html", render_html)],
+    "segments": [("segments.jsonl", render_segments_jsonl), ("segments.parquet", render_segments_parquet)],
 }
 
 
@@ -82,8 +128,8 @@ def write_reports(result: RunResult, directory: str | Path, formats: Sequence[st
     directory = Path(directory)
     rendered = []
     for fmt in check_formats(formats):
-        filename, renderer = RENDERERS[fmt]
-        rendered.append((directory / filename, renderer(result)))
+        for filename, renderer in RENDERERS[fmt]:
+            rendered.append((directory / filename, renderer(result)))
     directory.mkdir(parents=True, exist_ok=True)
     written = []
     for path, content in rendered:
@@ -92,14 +138,24 @@ def write_reports(result: RunResult, directory: str | Path, formats: Sequence[st
     return written
 
 
-def atomic_write_text(path: Path, content: str) -> None:
+def atomic_write_text(path: Path, content: Union[str, bytes]) -> None:
+    """Write to a temporary file beside ``path``, fsync, then rename over it."""
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+        with os.fdopen(handle, "wb") as stream:
+            if isinstance(content, str):
+                content = content.encode("utf-8")
             stream.write(content)
             stream.flush()
             os.fsync(stream.fileno())
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -1,0 +1,94 @@
+"""The HTML report and the segment tables."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+
+import pytest
+
+from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, inputs_overrides, write_lines
+
+spec = importlib.util.spec_from_file_location("render_report", ROOT / "tools" / "render_report.py")
+render_report = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(render_report)
+
+LEXICAL = "metrics=[bleu,chrf,ter]"
+
+
+@pytest.fixture
+def bundled_html(run_cli, tmp_path):
+    result = run_cli("report.terminal=false")
+    assert result.code == 0, result.err
+    return tmp_path / "report" / "report.html"
+
+
+def test_the_page_has_summary_plots_and_segments(bundled_html):
+    html = bundled_html.read_text(encoding="utf-8")
+    assert html.count('<div class="src" dir="rtl" lang="ar">') == 14
+    assert html.count("<svg") >= 4  # scores with intervals, distributions, scatter, by length
+    assert "sha256:3000571f5883" in html and "nrefs:1|case:mixed|eff:no|tok:13a" in html
+    assert "COMET model &#39;Unbabel/wmt22-comet-da&#39;" in html  # skipped metrics say why
+    assert "WEAK: only 14 segments" in html
+    assert "<ins" in html and "<del" in html  # word differences against the reference
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)  # nothing to fetch
+    assert "<link" not in html
+
+
+def test_input_text_is_escaped(run_cli, tmp_path):
+    lines = DRAFT.read_text(encoding="utf-8").splitlines()
+    lines[0] = "<script>document.title='owned'</script> </td></tr></table> <b>bold</b>"
+    hostile = write_lines(tmp_path / "hostile.en", lines)
+    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], evil=hostile, draft=DRAFT), LEXICAL, "report.terminal=false")
+    assert result.code == 0, result.err
+    html = (tmp_path / "report" / "report.html").read_text(encoding="utf-8")
+    assert "<script>document.title" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;document.title=&#39;owned&#39;&lt;/script&gt;" in html
+    assert html.count("<script>") == 1  # our own, nothing else
+
+
+def test_reference_free_drafts_are_compared_with_each_other():
+    from mt_eval.reports.html import render_html
+    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo
+
+    info = TestSetInfo(name="drafts", segments=2, checksum="sha256:x", source="s", references=[], normalization="",
+                       line_numbers=[1, 2], texts={"source": ["مرحبا بكم", "شكرا"], "references": []})
+    systems = [SystemResult("first", "a", outputs=["welcome all", "thanks"],
+                            scores={"comet": MetricResult("comet", score=0.5, segments=[0.4, 0.6])}),
+               SystemResult("second", "b", outputs=["welcome everyone", "thanks"],
+                            scores={"comet": MetricResult("comet", score=0.6, segments=[0.5, 0.7])})]
+    html = render_html(RunResult(testset=info, metrics=["comet"], systems=systems))
+    assert "each draft is compared with first" in html
+    assert '<del title="missing from this output">all</del> <ins title="not in the reference">everyone</ins>' in html
+
+
+def test_segment_tables_load_without_our_code(bundled_html):
+    import datasets
+    import pandas as pd
+
+    folder = bundled_html.parent
+    frame = pd.read_parquet(folder / "segments.parquet")
+    assert len(frame) == 2 * 14
+    assert {"system", "segment", "line", "source", "references", "output", "bleu", "chrf", "ter", "comet"} <= set(frame.columns)
+    report = json.loads((folder / "report.json").read_text(encoding="utf-8"))
+    draft = next(s for s in report["systems"] if s["name"] == "draft")
+    rows = frame[frame.system == "draft"].sort_values("segment")
+    assert list(rows.chrf) == draft["scores"]["chrf"]["segments"]
+    assert rows.comet.isna().all()  # skipped: no score, not a made-up one
+    loaded = datasets.load_dataset("json", data_files=str(folder / "segments.jsonl"), split="train")
+    assert loaded.num_rows == 28 and loaded[0]["output"] == DRAFT.read_text(encoding="utf-8").splitlines()[0]
+
+
+def test_formats_choose_the_files(run_cli, tmp_path):
+    result = run_cli(LEXICAL, "report.formats=[json]", "report.terminal=false")
+    assert result.code == 0
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["report.json"]
+
+
+@pytest.mark.skipif(render_report.chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
+def test_the_page_loads_in_a_real_browser(bundled_html, tmp_path):
+    dom, _ = render_report.render(bundled_html, tmp_path / "shot.png")
+    assert render_report.loaded_cleanly(dom), dom[:500]
+    assert "14 of 14 segments" in dom  # the explorer's script ran
+    assert (tmp_path / "shot.png").stat().st_size > 10_000
