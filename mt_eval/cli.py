@@ -20,6 +20,7 @@ import hydra
 from omegaconf import DictConfig
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
 
 from .config import register_configs
 from .errors import MtEvalError
@@ -57,7 +58,8 @@ def run(config: DictConfig, console: Console | None = None) -> int:
         if baseline is not None:
             return _gate(config, baseline, result, report_dir, console)
     except MtEvalError as error:
-        errors.print(f"[bold red]mt-eval:[/] {error}", highlight=False, markup=True, soft_wrap=True)
+        # The message is plain text: a path holding "[bold]" must print as it is.
+        errors.print(Text.assemble(("mt-eval: ", "bold red"), str(error)), highlight=False, soft_wrap=True)
         return EXIT_BAD_INPUT
     return EXIT_OK
 

@@ -95,7 +95,7 @@ def _is_saved_dataset(path: Path) -> bool:
 
 
 def _read_dataset_column(location: str, column: str, role: str) -> List[str]:
-    table = _load_table(location)
+    table = _load_table(location, _version(location))
     if column not in table.column_names:
         raise InputError(
             f"{role}: {location} has no column {column!r} (it has: {', '.join(table.column_names)}). "
@@ -116,9 +116,20 @@ def _read_dataset_column(location: str, column: str, role: str) -> List[str]:
     return lines
 
 
+def _version(location: str) -> tuple:
+    """Size and modification time of a local file or folder, so an edited
+    file is read again rather than served from the memo below."""
+    path = Path(location)
+    if not path.exists():
+        return ()
+    files = [path] if path.is_file() else sorted(p for p in path.rglob("*") if p.is_file())
+    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in files)
+
+
 @functools.lru_cache(maxsize=8)
-def _load_table(location: str) -> Any:
-    """Load a dataset once per run, however many inputs read columns from it."""
+def _load_table(location: str, version: tuple) -> Any:
+    """Load a dataset once, however many inputs read columns from it
+    (``version`` is only part of the memo's key)."""
     # Bound the wait for an unreachable hub (huggingface_hub reads these at import).
     os.environ.setdefault("HF_HUB_ETAG_TIMEOUT", "10")
     os.environ.setdefault("HF_HUB_DOWNLOAD_TIMEOUT", "10")

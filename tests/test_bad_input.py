@@ -22,6 +22,12 @@ def test_missing_file(run_cli, tmp_path):
     assert_refused(run_cli(*inputs_overrides(SOURCE, [REFERENCE], mine=missing)), "testset.systems.mine", str(missing), "no such file")
 
 
+def test_a_message_is_printed_as_plain_text(run_cli, tmp_path):
+    missing = tmp_path / "[bold]draft[/bold].en"
+    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], mine=missing))
+    assert_refused(result, "[bold]draft[/bold].en")
+
+
 def test_directory_instead_of_file(run_cli, tmp_path):
     assert_refused(run_cli(*inputs_overrides(SOURCE, [tmp_path], mine=DRAFT)), "testset.references[0]", "is a directory")
 

@@ -20,9 +20,8 @@ torch and comet are imported only when a COMET run actually starts.
 
 from __future__ import annotations
 
-import logging
-import os
 import warnings
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -88,10 +87,11 @@ class Comet(Metric):
         model_key = f"{resolved.model_id}@{resolved.revision}|comet-{version}|{o['precision']}|{device.type}"
         cache = CometCache(Path(o["cache_dir"]).expanduser() if o.get("cache_dir") else default_cache_dir()) if o["cache"] else CometCache(None)
         try:
+            common = dict(model=model, cache=cache, model_key=model_key, batch_size=int(o["batch_size"]), progress=progress)
             if shared:
-                scored = _SharedEncodingScorer(model, cache, model_key, int(o["max_tokens"]), int(o["batch_size"]), device, progress)
+                scored = _SharedEncodingScorer(**common, max_tokens=int(o["max_tokens"]), device=device)
             else:
-                scored = _PredictScorer(model, cache, model_key, int(o["batch_size"]), gpus, bool(o["length_batching"]), progress)
+                scored = _PredictScorer(**common, gpus=gpus, length_batching=bool(o["length_batching"]))
             outcome = scored.run(testset.source, references, testset.systems)
         finally:
             cache.close()
@@ -108,6 +108,7 @@ class Comet(Metric):
                 "segments_fresh": fresh,
                 "segments_cached": len(segments) - fresh,
                 "sentences_encoded": outcome.sentences_encoded,
+                "samples_predicted": outcome.samples_predicted,
                 "model_class": type(model).__name__,
                 "truncated_lines": truncated[name],
                 "notices": cache.notices + outcome.notices,
@@ -156,7 +157,8 @@ class _Outcome:
     def __init__(self) -> None:
         # system → (segment scores, per-reference scores, error spans, segments scored afresh)
         self.per_system: Dict[str, Tuple[List[float], List[List[float]], List[Any], int]] = {}
-        self.sentences_encoded = 0
+        self.sentences_encoded: Optional[int] = 0  # encoder passes, where we drive the encoder
+        self.samples_predicted: Optional[int] = None  # (src, mt[, ref]) samples given to model.predict
         self.notices: List[str] = []
 
 
@@ -172,14 +174,21 @@ class _SegmentPlan:
         self.todo = {name: [i for i, k in enumerate(keys) if k not in self.cached] for name, keys in self.keys.items()}
 
 
-class _SharedEncodingScorer:
-    def __init__(self, model, cache, model_key, max_tokens, batch_size, device, progress):
-        self.model, self.cache, self.model_key = model, cache, model_key
-        self.max_tokens, self.batch_size, self.device, self.progress = max_tokens, batch_size, device, progress
+@dataclass
+class _Scorer:
+    model: Any
+    cache: CometCache
+    model_key: str  # identifies the model, its revision, precision and device in cache keys
+    batch_size: int
+    progress: Optional[Progress]
+
+
+@dataclass
+class _SharedEncodingScorer(_Scorer):
+    max_tokens: int = 8192
+    device: Any = None
 
     def run(self, source, references, systems) -> _Outcome:
-        import torch
-
         outcome = _Outcome()
         plan = _SegmentPlan(self.cache, self.model_key, source, references, systems)
         needed = set()
@@ -203,7 +212,6 @@ class _SharedEncodingScorer:
         for name, keys in plan.keys.items():
             entries = [fresh_scores.get(k) or plan.cached[k] for k in keys]
             outcome.per_system[name] = ([e[0] for e in entries], [list(col) for col in zip(*[e[1]["refs"] for e in entries])], [None] * len(keys), len(plan.todo[name]))
-        del torch
         return outcome
 
     def _embeddings(self, texts: List[str], outcome: _Outcome) -> Dict[str, np.ndarray]:
@@ -261,12 +269,12 @@ def _token_batches(order: List[int], lengths: List[int], max_tokens: int, max_se
         yield batch
 
 
-class _PredictScorer:
+@dataclass
+class _PredictScorer(_Scorer):
     """unbabel-comet's own ``model.predict`` for the segments the cache lacks."""
 
-    def __init__(self, model, cache, model_key, batch_size, gpus, length_batching, progress):
-        self.model, self.cache, self.model_key = model, cache, model_key
-        self.batch_size, self.gpus, self.length_batching, self.progress = batch_size, gpus, length_batching, progress
+    gpus: int = 0
+    length_batching: bool = True
 
     def run(self, source, references, systems) -> _Outcome:
         outcome = _Outcome()
@@ -291,7 +299,8 @@ class _PredictScorer:
                 entry["spans"].append(span)
             for (name, i), entry in collected.items():
                 fresh[plan.keys[name][i]] = (float(np.mean(entry["refs"])), {"refs": entry["refs"], "spans": entry["spans"]})
-            outcome.sentences_encoded = len(samples) * (1 + min(1, len(references)) + 1)
+        outcome.sentences_encoded = None  # model.predict decides how it encodes
+        outcome.samples_predicted = len(samples)
         self.cache.put_scores(fresh)
         for name, keys in plan.keys.items():
             entries = [fresh.get(k) or plan.cached[k] for k in keys]

@@ -100,8 +100,9 @@ def _segments(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
         for m in scored:
             for a, b in combinations([s.name for s in result.systems], 2):
                 sort_values[f"{b}-{a}|{m}"] = sort_values[f"{b}|{m}"] - sort_values[f"{a}|{m}"]
+        rounded = {key: round(value, 6) for key, value in sort_values.items()}  # enough to order by; keeps the page small
         rows.append({"index": i, "line": lines[i], "source": text, "references": refs, "outputs": outputs,
-                     "sort": json.dumps(sort_values), "search": " ".join([text, *refs, *(o["markup"].striptags() for o in outputs)]).lower()})
+                     "sort": json.dumps(rounded, separators=(",", ":"))})
     return rows
 
 
