@@ -60,7 +60,7 @@ def test_reference_free_drafts_are_compared_with_each_other():
                             scores={"comet": MetricResult("comet", score=0.6, segments=[0.5, 0.7])})]
     html = render_html(RunResult(testset=info, metrics=["comet"], systems=systems))
     assert "each draft is compared with first" in html
-    assert '<del title="missing from this output">all</del> <ins title="not in the reference">everyone</ins>' in html
+    assert "<del>all</del> <ins>everyone</ins>" in html
 
 
 def test_segment_tables_load_without_our_code(bundled_html):

@@ -105,7 +105,7 @@ def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch)
     def broken_markdown(_result):
         raise KeyboardInterrupt  # interrupted after report.json was rendered
 
-    monkeypatch.setitem(files.RENDERERS, "md", ("report.md", broken_markdown))
+    monkeypatch.setitem(files.RENDERERS, "md", [("report.md", broken_markdown)])
     with pytest.raises(KeyboardInterrupt):
         files.write_reports(result, default_report, ["json", "md"])
     assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
@@ -113,7 +113,7 @@ def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch)
     def failing_replace(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setitem(files.RENDERERS, "md", ("report.md", files.render_markdown))
+    monkeypatch.setitem(files.RENDERERS, "md", [("report.md", files.render_markdown)])
     monkeypatch.setattr(files.os, "replace", failing_replace)
     with pytest.raises(OSError):
         files.write_reports(result, default_report, ["json", "md"])

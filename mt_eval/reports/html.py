@@ -31,6 +31,7 @@ def render_html(result: RunResult) -> str:
         summary=summarize(result),
         figures=_figures(result, scored),
         segments=_segments(result, scored),
+        sort_data=_sort_data(result, scored),
         sort_keys=_sort_keys(names, scored),
         systems=names,
         has_references=bool(result.testset.texts.get("references")),
@@ -76,15 +77,10 @@ def _segments(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
     for i, text in enumerate(source):
         refs = [r[i] for r in references]
         outputs = []
-        sort_values: Dict[str, Optional[float]] = {}
         first = result.systems[0].outputs[i] if result.systems and result.systems[0].outputs else ""
         for position, system in enumerate(result.systems):
             output = system.outputs[i] if i < len(system.outputs) else ""
-            scores = {}
-            for m in scored:
-                value = system.scores[m].segments[i]
-                scores[_label(m)] = f"{value:.{DIGITS.get(m, 1)}f}"
-                sort_values[f"{system.name}|{m}"] = value
+            scores = {_label(m): f"{system.scores[m].segments[i]:.{DIGITS.get(m, 1)}f}" for m in scored}
             comet = system.scores.get("comet")
             all_spans = comet.details.get("error_spans") if comet is not None and comet.status == "ok" else None
             spans = all_spans[i] if all_spans else None
@@ -97,20 +93,30 @@ def _segments(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
             else:
                 markup = escape(output)
             outputs.append({"system": system.name, "markup": markup, "scores": scores})
-        for m in scored:
-            for a, b in combinations([s.name for s in result.systems], 2):
-                sort_values[f"{b}-{a}|{m}"] = sort_values[f"{b}|{m}"] - sort_values[f"{a}|{m}"]
-        rounded = {key: round(value, 6) for key, value in sort_values.items()}  # enough to order by; keeps the page small
-        rows.append({"index": i, "line": lines[i], "source": text, "references": refs, "outputs": outputs,
-                     "sort": json.dumps(rounded, separators=(",", ":"))})
+        rows.append({"index": i, "line": lines[i], "source": text, "references": refs, "outputs": outputs})
     return rows
 
 
+def _sort_data(result: RunResult, scored: List[str]) -> Markup:
+    """Every system's segment scores, once, as JSON for the page's script
+    (differences between systems are computed there, not stored)."""
+    columns = [(s, m) for m in scored for s in result.systems]
+    data = {
+        "columns": [f"{s.name}|{m}" for s, m in columns],
+        "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in range(result.testset.segments)],
+    }
+    # "<" escaped so that no text in the data can close the script element.
+    return Markup(json.dumps(data, separators=(",", ":")).replace("<", "\\u003c"))
+
+
 def _sort_keys(names: Sequence[str], scored: List[str]) -> List[Dict[str, str]]:
+    """Options of the sort menu: "c:I" sorts by column I, "d:I:J" by column I minus column J."""
     keys = [{"key": "", "label": "line number"}]
-    for m in scored:
-        keys += [{"key": f"{n}|{m}", "label": f"{n} · {_label(m)}"} for n in names]
-        keys += [{"key": f"{b}-{a}|{m}", "label": f"Δ {_label(m)}: {b} − {a}"} for a, b in combinations(names, 2)]
+    for k, m in enumerate(scored):
+        base = k * len(names)
+        keys += [{"key": f"c:{base + i}", "label": f"{n} · {_label(m)}"} for i, n in enumerate(names)]
+        keys += [{"key": f"d:{base + j}:{base + i}", "label": f"Δ {_label(m)}: {names[j]} − {names[i]}"}
+                 for i, j in combinations(range(len(names)), 2)]
     return keys
 
 
@@ -124,9 +130,9 @@ def _diff(reference: str, output: str) -> Markup:
             parts.append(str(escape(" ".join(out_words[o1:o2]))))
             continue
         if r2 > r1:
-            parts.append(f'<del title="missing from this output">{escape(" ".join(ref_words[r1:r2]))}</del>')
+            parts.append(f'<del>{escape(" ".join(ref_words[r1:r2]))}</del>')
         if o2 > o1:
-            parts.append(f'<ins title="not in the reference">{escape(" ".join(out_words[o1:o2]))}</ins>')
+            parts.append(f'<ins>{escape(" ".join(out_words[o1:o2]))}</ins>')
     return Markup(" ".join(parts))
 
 

@@ -39,11 +39,14 @@ def scores_with_intervals(metrics: Dict[str, Dict[str, tuple]]) -> str:
     plt, figure, axes = _figure(len(metrics))
     for ax, (label, systems) in zip(axes, metrics.items()):
         names = list(systems)
-        scores = np.array([systems[n][0] for n in names])
-        low = np.array([systems[n][1] if systems[n][1] is not None else systems[n][0] for n in names])
-        high = np.array([systems[n][2] if systems[n][2] is not None else systems[n][0] for n in names])
-        ax.errorbar(range(len(names)), scores, yerr=[scores - low, high - scores], fmt="o", capsize=4,
-                    color="#333", ecolor="#888")
+        x = np.arange(len(names))
+        scores = [float(systems[n][0]) for n in names]
+        # The interval as drawn from its ends: a corpus score need not lie
+        # inside its bootstrap percentile interval, so no ± error bars.
+        low = [float(systems[n][1]) if systems[n][1] is not None else scores[i] for i, n in enumerate(names)]
+        high = [float(systems[n][2]) if systems[n][2] is not None else scores[i] for i, n in enumerate(names)]
+        ax.vlines(x, low, high, color="#888", linewidth=2)
+        ax.plot(x, scores, "o", color="#333")
         ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
         ax.set_title(label)
         ax.margins(x=0.3)
