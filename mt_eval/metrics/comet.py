@@ -173,6 +173,14 @@ class _SegmentPlan:
         self.cached = cache.get_scores({k for keys in self.keys.values() for k in keys})
         self.todo = {name: [i for i, k in enumerate(keys) if k not in self.cached] for name, keys in self.keys.items()}
 
+    def collect(self, fresh: Dict[str, Tuple[float, dict]], outcome: "_Outcome") -> None:
+        """Every system's scores, from this run where scored now, else from the cache."""
+        for name, keys in self.keys.items():
+            entries = [fresh.get(k) or self.cached[k] for k in keys]
+            per_reference = [list(column) for column in zip(*[extra["refs"] for _, extra in entries])]
+            spans = [extra.get("spans", [None])[0] for _, extra in entries]
+            outcome.per_system[name] = ([score for score, _ in entries], per_reference, spans, len(self.todo[name]))
+
 
 @dataclass
 class _Scorer:
@@ -209,9 +217,7 @@ class _SharedEncodingScorer(_Scorer):
             if self.progress:
                 self.progress(len(hyps))
         self.cache.put_scores(fresh_scores)
-        for name, keys in plan.keys.items():
-            entries = [fresh_scores.get(k) or plan.cached[k] for k in keys]
-            outcome.per_system[name] = ([e[0] for e in entries], [list(col) for col in zip(*[e[1]["refs"] for e in entries])], [None] * len(keys), len(plan.todo[name]))
+        plan.collect(fresh_scores, outcome)
         return outcome
 
     def _embeddings(self, texts: List[str], outcome: _Outcome) -> Dict[str, np.ndarray]:
@@ -302,13 +308,9 @@ class _PredictScorer(_Scorer):
         outcome.sentences_encoded = None  # model.predict decides how it encodes
         outcome.samples_predicted = len(samples)
         self.cache.put_scores(fresh)
-        for name, keys in plan.keys.items():
-            entries = [fresh.get(k) or plan.cached[k] for k in keys]
-            per_ref = [list(col) for col in zip(*[e[1]["refs"] for e in entries])]
-            spans = [e[1].get("spans", [None])[0] for e in entries]
-            outcome.per_system[name] = ([e[0] for e in entries], per_ref, spans, len(plan.todo[name]))
-            if self.progress:
-                self.progress(len(keys))
+        plan.collect(fresh, outcome)
+        if self.progress:
+            self.progress(sum(len(keys) for keys in plan.keys.values()))
         return outcome
 
     def _predict(self, samples: List[Dict[str, str]]) -> Any:
