@@ -79,7 +79,7 @@ def analyse(
         scored = {name: result for name, result in by_system.items() if result.status == "ok"}
         if not scored:
             continue
-        matrices, score = _statistics_of(scored, score_functions.get(metric), segments)
+        matrices, score = statistics_matrices(scored, score_functions.get(metric), segments)
         resampled = {}
         for name, result in scored.items():
             resampled[name] = st.resampled_scores(matrices[name], weights.astype(matrices[name].dtype), score)
@@ -120,7 +120,7 @@ def analyse(
     return comparisons
 
 
-def _statistics_of(scored: Mapping[str, MetricResult], score_function, segments: int):
+def statistics_matrices(scored: Mapping[str, MetricResult], score_function, segments: int):
     """Per-system statistics matrices and the corpus-score function.
 
     Lexical metrics: sacrebleu's sufficient statistics as float32, the type

@@ -15,6 +15,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional
 import numpy as np
 
 from . import stats as st
+from .analysis import statistics_matrices
 from .errors import InputError
 from .results import MetricResult, RunResult
 
@@ -147,16 +148,10 @@ def compare(
 
 
 def _non_inferiority(base: MetricResult, ours: MetricResult, weights: np.ndarray, score, margin: float, segments: int) -> float:
-    if base.stats is not None and ours.stats is not None and score is not None:
-        base_stats = np.asarray(base.stats, dtype=np.float32)
-        our_stats = np.asarray(ours.stats, dtype=np.float32)
-        w = weights.astype(np.float32)
-    else:
-        base_stats = np.asarray(base.segments, dtype=np.float64)[:, None]
-        our_stats = np.asarray(ours.segments, dtype=np.float64)[:, None]
-        w = weights
-        score = lambda summed: float(summed[0]) / segments  # noqa: E731 - the mean, as the corpus score
-    return st.non_inferiority_p(st.resampled_scores(base_stats, w, score), st.resampled_scores(our_stats, w, score), margin, ours.higher_is_better)
+    """Resample both runs' statistics exactly as the run's own intervals are resampled."""
+    matrices, score = statistics_matrices({"baseline": base, "current": ours}, score, segments)
+    resampled = {name: st.resampled_scores(matrix, weights.astype(matrix.dtype), score) for name, matrix in matrices.items()}
+    return st.non_inferiority_p(resampled["baseline"], resampled["current"], margin, ours.higher_is_better)
 
 
 def _threshold(thresholds: Any, metric: str) -> Optional[float]:

@@ -78,7 +78,8 @@ class SacrebleuLexicalMetric(Metric):
         return results
 
     def _details(self, score: Any) -> Dict[str, Any]:
-        return {"verbose": score.format(signature="", is_json=False, score_only=False)}
+        """Metric-specific numbers behind the corpus score (none by default)."""
+        return {}
 
     def score_function(self):
         """sacrebleu's own corpus-score computation from summed statistics."""
@@ -180,9 +181,6 @@ class Chrf(SacrebleuLexicalMetric):
             value = self.options.get(key)
             if value is None or int(value) < lowest:
                 raise ConfigError(f"chrf.{key}={value!r}: must be an integer of at least {lowest}.")
-
-    def _details(self, score: Any) -> Dict[str, Any]:
-        return {}
 
 
 class Ter(SacrebleuLexicalMetric):
