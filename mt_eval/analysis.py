@@ -49,6 +49,11 @@ def check_settings(settings: Any, systems: List[str]) -> None:
         raise ConfigError(f"stats.confidence={settings.confidence}: must be between 0 and 1, e.g. 0.95.")
     if not 0 < float(settings.alpha) < 1:
         raise ConfigError(f"stats.alpha={settings.alpha}: must be between 0 and 1, e.g. 0.05.")
+    seed = int(settings.seed)
+    if not 0 <= seed < 2**63:
+        raise ConfigError(f"stats.seed={settings.seed}: must be a whole number from 0 (numpy's generators take no negative seed).")
+    if int(settings.min_segments) < 0:
+        raise ConfigError(f"stats.min_segments={settings.min_segments}: must be 0 or more.")
     if int(settings.resamples) < 10 or int(settings.trials) < 10:
         raise ConfigError("stats.resamples and stats.trials must be at least 10 (1000 and 10000 are usual).")
     if settings.baseline is not None and settings.baseline not in systems:
@@ -70,19 +75,24 @@ def analyse(
     """Fill in ``ci``, ``bootstrap_mean`` and ``rank_group`` on every scored
     MetricResult (``results[metric][system]``) and return the comparisons."""
     seed = int(settings.seed)
-    indices = st.bootstrap_indices(segments, int(settings.resamples), seed)
-    weights = st.resample_weights(indices, segments)
-    mask = st.randomization_mask(segments, int(settings.trials), seed) if settings.method == "ar" else None
     signature = signature_of(settings)
     comparisons: List[Comparison] = []
+    scored_by_metric: Dict[str, Dict[str, MetricResult]] = {}
+    prepared = {}
     for metric, by_system in results.items():
         scored = {name: result for name, result in by_system.items() if result.status == "ok"}
-        if not scored:
-            continue
-        matrices, score = statistics_matrices(scored, score_functions.get(metric), segments)
-        resampled = {}
+        if scored:
+            scored_by_metric[metric] = scored
+            prepared[metric] = statistics_matrices(scored, score_functions.get(metric), segments)
+    # One pass over the resamples, in chunks, serves every metric and system.
+    all_resampled = st.bootstrap_scores(
+        {(metric, name): (matrix, score) for metric, (matrices, score) in prepared.items() for name, matrix in matrices.items()},
+        segments, int(settings.resamples), seed,
+    )
+    for metric, scored in scored_by_metric.items():
+        matrices, score = prepared[metric]
+        resampled = {name: all_resampled[(metric, name)] for name in scored}
         for name, result in scored.items():
-            resampled[name] = st.resampled_scores(matrices[name], weights.astype(matrices[name].dtype), score)
             low, high = st.percentile_interval(resampled[name], float(settings.confidence))
             result.ci = [low, high]
             result.bootstrap_mean = float(resampled[name].mean())
@@ -97,7 +107,8 @@ def analyse(
             if settings.method == "bootstrap":
                 raw.append(st.paired_bootstrap_p(resampled[a], resampled[b], delta))
             else:
-                raw.append(st.paired_randomization_p(matrices[a], matrices[b], mask, score, delta))
+                masks = st.randomization_mask_chunks(segments, int(settings.trials), seed)
+                raw.append(st.paired_randomization_p(matrices[a], matrices[b], masks, score, delta))
         adjusted = st.adjust_p_values(raw, str(settings.correction))
         higher = next(iter(scored.values())).higher_is_better
         metric_comparisons = []

@@ -1,82 +1,229 @@
 """The ``mt-eval`` command: compose the config with Hydra, call
-``pipeline.evaluate``, show and write the reports, map errors to exit codes.
+``pipeline.evaluate``, write the report set, show it, map errors to exit codes.
 
-Exit codes: 0 the run completed; 2 bad input, configuration or environment
-(one message on stderr, no traceback). Hydra's own override and composition
-errors also exit 2 (Hydra itself would use 1). 3 is a bug in mt-eval: the
-traceback is printed for the bug report. 1 is kept for the regression gate.
+Exit codes: 0 the run completed; 1 the regression gate found a regression;
+2 bad input, configuration or environment (one message on stderr, no
+traceback; Hydra's own override and composition errors too, where Hydra
+itself would use 1); 3 a bug in mt-eval (the traceback is printed for the
+bug report); 130 and 143 interrupted by SIGINT and SIGTERM.
+
+Order of work: every check that can fail on what the user gave (options,
+baseline, report folder, summary file) runs before any scoring; the whole
+report set, gate files included, is written at once; the terminal view is
+printed last, so a closed stdout (``mt-eval | head``) never costs the reports.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Callable, Dict, Iterator, List, Optional, Union
 
 import hydra
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from .config import register_configs
-from .errors import MtEvalError
-from .gate import compare
+from .errors import ConfigError, InputError, MtEvalError
+from .gate import GateResult, check_settings as check_gate_settings, compare
 from .metrics import create_metrics
 from .pipeline import evaluate
+from .plain import visible
 from .reports import gate_report
-from .reports.files import atomic_write_text, check_formats, write_reports
+from .reports.files import check_formats, render_files, report_file_names
+from .reports.report_set import ReportSet
 from .reports.terminal import render
-from .results import RunResult
+from .results import RunResult, describe_os_error
 
 EXIT_OK = 0
 EXIT_REGRESSION = 1
 EXIT_BAD_INPUT = 2
 EXIT_INTERNAL_ERROR = 3
+EXIT_SIGINT = 130
+EXIT_SIGTERM = 143
 
 register_configs()
 _task_started = False
 
 
-def run(config: DictConfig, console: Console | None = None) -> int:
-    """Evaluate, print the rich view and write the report files; return the exit code."""
-    console = console or Console()
-    errors = Console(stderr=True)
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is, so that clean-up runs."""
+
+
+@dataclass
+class _Plan:
+    """What a run will write, checked before any scoring."""
+
+    report_set: ReportSet
+    baseline: Optional[RunResult]
+    summary_name: str
+    junit_name: str
+    step_summary: Optional[Path]
+
+
+def run(config: DictConfig, console: Optional[Console] = None) -> int:
+    """Evaluate, write the report set, print the rich view; return the exit code."""
+    console = console or Console(file=SafeStream(sys.stdout))
     try:
-        check_formats(list(config.report.formats))
-        report_dir = Path(str(config.report.dir))
-        # A bad baseline fails before any scoring is done.
-        baseline = RunResult.load(config.gate.baseline) if config.gate.baseline else None
+        plan = _plan(config)
         result = evaluate(config, _progress_factory(console))
+        gate: Optional[GateResult] = None
+        if plan.baseline is not None:
+            functions = {metric.name: metric.score_function() for metric in create_metrics(list(config.metrics), config)}
+            gate = compare(plan.baseline, result, config.gate, functions, config.stats, str(config.gate.baseline))
+        files: Dict[str, Union[str, bytes]] = render_files(result, list(config.report.formats))
+        if gate is not None:
+            files[plan.summary_name] = gate_report.render_markdown(gate)
+            files[plan.junit_name] = gate_report.render_junit(gate)
+        written = plan.report_set.commit(files)
         if config.report.terminal:
             render(result, console)
-        written = write_reports(result, report_dir, list(config.report.formats))
-        console.print(f"reports: {', '.join(str(path) for path in written)}", highlight=False, soft_wrap=True)
-        if baseline is not None:
-            return _gate(config, baseline, result, report_dir, console)
+        if gate is not None:
+            gate_report.render_terminal(gate, console)
+        console.print(Text(f"reports: {', '.join(str(path) for path in written)}"), soft_wrap=True)
+        if gate is not None and plan.step_summary is not None:
+            _append(plan.step_summary, files[plan.summary_name])
+        return EXIT_REGRESSION if gate is not None and gate.failed else EXIT_OK
     except MtEvalError as error:
-        # The message is plain text: a path holding "[bold]" must print as it is.
-        errors.print(Text.assemble(("mt-eval: ", "bold red"), str(error)), highlight=False, soft_wrap=True)
+        _say(str(error))
         return EXIT_BAD_INPUT
-    return EXIT_OK
 
 
-def _gate(config: DictConfig, baseline: RunResult, result: RunResult, report_dir: Path, console: Console) -> int:
-    """Compare with the baseline; write the verdicts; 1 on a regression."""
-    functions = {metric.name: metric.score_function() for metric in create_metrics(list(config.metrics), config)}
-    verdicts = compare(baseline, result, config.gate, functions, config.stats, str(config.gate.baseline))
-    gate_report.render_terminal(verdicts, console)
-    markdown = gate_report.render_markdown(verdicts)
-    atomic_write_text(report_dir / str(config.gate.summary), markdown)
-    atomic_write_text(report_dir / str(config.gate.junit), gate_report.render_junit(verdicts))
-    step_summary = os.environ.get("GITHUB_STEP_SUMMARY")
-    if step_summary:  # GitHub Actions shows this file on the run's page
-        with open(step_summary, "a", encoding="utf-8") as stream:
-            stream.write(markdown)
-    return EXIT_REGRESSION if verdicts.failed else EXIT_OK
+def _plan(config: DictConfig) -> _Plan:
+    """Every check on what the user gave that does not need the scores."""
+    check_formats(list(config.report.formats))
+    check_gate_settings(config.gate)
+    summary_name = _gate_file_name("gate.summary", config.gate.summary)
+    junit_name = _gate_file_name("gate.junit", config.gate.junit)
+    if summary_name == junit_name:
+        raise ConfigError(f"gate.summary and gate.junit are both {summary_name!r}; give them different names.")
+    report_dir = _report_dir(config)
+    report_set = ReportSet(report_dir, [*report_file_names(), summary_name, junit_name])
+    baseline = None
+    if config.gate.baseline:
+        baseline_path = Path(os.path.abspath(os.path.expanduser(str(config.gate.baseline))))
+        written = {os.path.realpath(report_set.directory / name) for name in report_set.names}
+        if os.path.realpath(baseline_path) in written:
+            raise ConfigError(
+                f"gate.baseline: {baseline_path} is a file this run would replace in report.dir ({report_set.directory}). "
+                "Keep the baseline elsewhere (or under another name), or write this run to another report.dir."
+            )
+        baseline = RunResult.load(baseline_path)  # a bad baseline fails before any scoring
+    report_set.check_writable()
+    step_summary = None
+    if baseline is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
+        step_summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
+        _check_appendable(step_summary)
+    return _Plan(report_set, baseline, summary_name, junit_name, step_summary)
+
+
+def _gate_file_name(key: str, value: object) -> str:
+    name = str(value) if value is not None else ""
+    reserved = report_file_names()
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name != name.strip() or visible(name) != name:
+        raise ConfigError(f"{key}={name!r}: must be a plain file name, written inside report.dir (e.g. gate.md).")
+    if name in reserved:
+        raise ConfigError(f"{key}={name!r} would replace a report file; choose another name (reserved: {', '.join(reserved)}).")
+    return name
+
+
+def _report_dir(config: DictConfig) -> Path:
+    """report.dir; under multirun, a fixed report.dir gets one subfolder per
+    job, so jobs never write over each other."""
+    directory = Path(str(config.report.dir))
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        from hydra.types import RunMode
+
+        if HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN:
+            raw = str(OmegaConf.to_container(config.report, resolve=False)["dir"])
+            if "hydra:" not in raw:
+                directory = directory / str(HydraConfig.get().job.num)
+    except (ImportError, ValueError):
+        pass
+    return directory
+
+
+def _check_appendable(path: Path) -> None:
+    try:
+        with open(path, "a", encoding="utf-8"):
+            pass
+    except OSError as error:
+        raise InputError(f"GITHUB_STEP_SUMMARY: cannot write {path}: {describe_os_error(error)}.") from None
+
+
+def _append(path: Path, text: str) -> None:
+    """GitHub Actions shows this file on the run's page."""
+    try:
+        with open(path, "a", encoding="utf-8") as stream:
+            stream.write(text)
+    except OSError as error:
+        raise InputError(f"GITHUB_STEP_SUMMARY: cannot write {path}: {describe_os_error(error)} (the reports are written).") from None
+
+
+def _say(message: str) -> None:
+    """One line on stderr, plain text (a path holding "[bold]" or an ESC
+    prints as it is, inert)."""
+    try:
+        Console(stderr=True).print(Text.assemble(("mt-eval: ", "bold red"), visible(message)), highlight=False, soft_wrap=True)
+    except (BrokenPipeError, OSError):
+        pass
+
+
+class SafeStream:
+    """stdout that survives its reader going away: once a write fails with
+    a broken pipe, output goes to /dev/null and the run carries on, so
+    ``mt-eval | head`` still writes its reports and keeps its exit code."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._closed = False
+
+    def write(self, text: str) -> int:
+        if self._closed:
+            return len(text)
+        try:
+            return self._stream.write(text)
+        except (BrokenPipeError, ValueError):
+            self._detach()
+            return len(text)
+
+    def flush(self) -> None:
+        if self._closed:
+            return
+        try:
+            self._stream.flush()
+        except (BrokenPipeError, ValueError):
+            self._detach()
+
+    def _detach(self) -> None:
+        self._closed = True
+        try:  # let the interpreter's own flush at exit find a sink, not a broken pipe
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self._stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def isatty(self) -> bool:
+        try:
+            return self._stream.isatty()
+        except (ValueError, AttributeError):
+            return False
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self._stream, "encoding", "utf-8")
 
 
 def _progress_factory(console: Console) -> Callable:
@@ -99,6 +246,9 @@ def _hydra_entry(config: DictConfig) -> None:
     _task_started = True
     try:
         code = run(config)
+    except MemoryError:
+        _say("out of memory. Score a smaller test set or fewer systems at once, or raise the machine's memory.")
+        code = EXIT_BAD_INPUT
     except Exception:  # a bug, not a user error: keep the traceback for the report
         traceback.print_exc()
         code = EXIT_INTERNAL_ERROR
@@ -106,10 +256,15 @@ def _hydra_entry(config: DictConfig) -> None:
         sys.exit(code)
 
 
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main() -> None:
     """Console-script entry point."""
     global _task_started
     _task_started = False
+    previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _hydra_entry()
     except SystemExit as exit_:
@@ -117,3 +272,14 @@ def main() -> None:
         if code == 1 and not _task_started:
             code = EXIT_BAD_INPUT  # Hydra refused an override or could not compose the config
         raise SystemExit(code) from None
+    except KeyboardInterrupt:
+        _say("interrupted (SIGINT). The report folder holds a whole set: this run's if it was written, otherwise the earlier one.")
+        raise SystemExit(EXIT_SIGINT) from None
+    except Terminated:
+        _say("terminated (SIGTERM). The report folder holds a whole set: this run's if it was written, otherwise the earlier one.")
+        raise SystemExit(EXIT_SIGTERM) from None
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+__all__: List[str] = ["main", "run"]

@@ -7,6 +7,7 @@ only choose and override. Top-level keys are a public contract: ``testset``,
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -48,6 +49,9 @@ class TestSetConfig:
     empty_reference: str = "error"
     # Hypothesis/reference length ratio (characters) outside [1/x, x] is flagged.
     length_ratio_flag: float = 2.0
+    # The longest segment read, in characters: a longer line (or an endless
+    # file such as /dev/zero) is refused with its line number.
+    max_line_chars: int = 100000
 
 
 @dataclass
@@ -81,6 +85,10 @@ class TerConfig:
     no_punct: bool = False
     asian_support: bool = False
     case_sensitive: bool = False
+    # Segments (hypothesis or reference) longer than this many words are
+    # refused before scoring: sacrebleu's TER needs memory growing with the
+    # square of a segment's length. Not a sacrebleu option.
+    max_segment_words: int = 5000
 
 
 @dataclass
@@ -196,9 +204,21 @@ def bundled_systems(testset: str) -> Dict[str, str]:
     return {Path(entry.name).stem: str(entry) for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".en")}
 
 
+# Drawn once per process: default run folders are unique even for runs
+# started in the same second (on one machine or several sharing a disk).
+RUN_ID = secrets.token_hex(3)
+
+
+def run_id() -> str:
+    """A short random token naming this process's run folder."""
+    return RUN_ID
+
+
 def register_configs() -> None:
     """Register the schema (validated against every YAML) and our resolvers."""
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
     if not OmegaConf.has_resolver("bundled"):
         OmegaConf.register_new_resolver("bundled", bundled_path)
         OmegaConf.register_new_resolver("bundled_systems", bundled_systems)
+    if not OmegaConf.has_resolver("run_id"):
+        OmegaConf.register_new_resolver("run_id", run_id)

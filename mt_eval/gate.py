@@ -1,14 +1,31 @@
 """The regression gate: compare a run with a stored baseline run.
 
 Pure comparison (no printing, no files): ``compare`` takes two RunResults
-and the gate settings and returns a verdict per system and metric. A run
-that cannot be compared with its baseline (another test set, other metric
-settings) raises ``IncomparableError`` (exit 2); a regression is a verdict
-(exit 1), not an error.
+and the gate settings and returns a verdict per system and metric.
+
+The contract: every (baseline system × metric the baseline scored) is
+either compared or fails with a reason, and every threshold the gate names
+is either checked or fails. Nothing counts as a pass unless a number was
+compared with another:
+
+- a system of the baseline missing from the run: ``missing`` (fail);
+- a metric the baseline scored but the run skipped or did not compute:
+  ``missing`` (fail);
+- a threshold on a metric the run does not compute, or skipped: ``missing``;
+- a metric skipped in the baseline: never a pass (``missing`` when a
+  max_drop is named for it, else a ``notice``; a floor is still checked);
+- a system new in the run: a notice;
+- nothing compared at all: ``IncomparableError`` (exit 2), naming both
+  sides' systems.
+
+A run that cannot be compared with its baseline (another test set, other
+metric settings) also raises ``IncomparableError``; a regression is a
+verdict (exit 1), not an error.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Callable, Dict, List, Mapping, Optional
 
@@ -16,16 +33,19 @@ import numpy as np
 
 from . import stats as st
 from .analysis import statistics_matrices
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .results import MetricResult, RunResult
 
 PASS, REGRESSION, BELOW_MIN, MISSING, NOTICE = "pass", "regression", "below-min", "missing", "notice"
 FAILING = (REGRESSION, BELOW_MIN, MISSING)
+COMPARED = (PASS, REGRESSION, BELOW_MIN)
 TOLERANCE = 1e-9  # float noise is not a drop
+GATED_METRICS = ("bleu", "chrf", "ter", "comet")
 
 
 class IncomparableError(InputError):
-    """The baseline and the run do not measure the same thing."""
+    """The baseline and the run do not measure the same thing, or nothing
+    could be compared."""
 
 
 @dataclass
@@ -37,8 +57,10 @@ class Verdict:
     current: Optional[float] = None
     delta: Optional[float] = None  # current - baseline
     drop: Optional[float] = None  # how much worse, in the metric's direction (negative: better)
-    ci: Optional[List[float]] = None  # the current score's interval
+    delta_ci: Optional[List[float]] = None  # paired bootstrap interval of delta
     p_value: Optional[float] = None  # non-inferiority test, when required
+    higher_is_better: bool = True
+    allowed: Optional[float] = None  # the margin that applied
     reason: str = ""
 
     @property
@@ -56,8 +78,51 @@ class GateResult:
     def failed(self) -> bool:
         return any(v.failed for v in self.verdicts)
 
+    @property
+    def compared(self) -> int:
+        return sum(1 for v in self.verdicts if v.verdict in COMPARED)
+
     def to_dict(self) -> Dict[str, Any]:
         return {"baseline": self.baseline_path, "failed": self.failed, "verdicts": [asdict(v) for v in self.verdicts], "notices": self.notices}
+
+
+def check_settings(settings: Any) -> None:
+    """Refuse thresholds that are not finite numbers in range, at config time."""
+    for group, lowest in (("max_drop", 0.0), ("min", None)):
+        thresholds = settings.get(group) if hasattr(settings, "get") else getattr(settings, group)
+        for metric in GATED_METRICS:
+            value = _threshold(thresholds, metric)
+            if value is None:
+                continue
+            _check_number(f"gate.{group}.{metric}", value, lowest)
+    _check_number("gate.default_max_drop", settings.default_max_drop, 0.0)
+    alpha = settings.alpha
+    _check_number("gate.alpha", alpha, None)
+    if not 0 < float(alpha) < 1:
+        raise ConfigError(f"gate.alpha={alpha}: must be between 0 and 1 (exclusive), e.g. 0.05.")
+
+
+def _check_number(key: str, value: Any, lowest: Optional[float]) -> None:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}={value!r}: must be a number.") from None
+    if not math.isfinite(number):
+        raise ConfigError(f"{key}={value}: must be a finite number (not NaN or infinity).")
+    if lowest is not None and number < lowest:
+        raise ConfigError(f"{key}={value}: must be {lowest} or more (a margin in the metric's units; for TER, the allowed rise).")
+
+
+def named_thresholds(settings: Any) -> Dict[str, Dict[str, float]]:
+    """metric → {"max_drop": x, "min": y} for every threshold set explicitly."""
+    named: Dict[str, Dict[str, float]] = {}
+    for group in ("max_drop", "min"):
+        thresholds = settings.get(group) if hasattr(settings, "get") else getattr(settings, group)
+        for metric in GATED_METRICS:
+            value = _threshold(thresholds, metric)
+            if value is not None:
+                named.setdefault(metric, {})[group] = value
+    return named
 
 
 def check_comparable(baseline: RunResult, current: RunResult) -> None:
@@ -99,62 +164,157 @@ def compare(
             if versions[0] != versions[1]:
                 result.notices.append(f"{metric}: the baseline was scored with version {versions[0]}, this run with {versions[1]}")
     base_systems = {s.name: s for s in baseline.systems}
-    for name in sorted(set(base_systems) - {s.name for s in current.systems}):
-        result.notices.append(f"system {name!r} is in the baseline but not in this run: not gated")
-    weights = None
-    for system in current.systems:
-        base = base_systems.get(system.name)
-        if base is None:
-            result.notices.append(f"system {system.name!r} is not in the baseline: not gated")
-            continue
-        for metric in current.metrics:
-            max_drop = _threshold(settings.max_drop, metric)
-            floor = _threshold(settings.min, metric)
-            named = max_drop is not None or floor is not None
-            ours, theirs = system.scores.get(metric), base.scores.get(metric)
-            if ours is None or ours.status != "ok":
-                reason = ours.reason if ours else "not run"
-                verdict = MISSING if named else NOTICE
-                result.verdicts.append(Verdict(system.name, metric, verdict, reason=f"skipped in this run: {reason}"))
-                continue
-            margin = max_drop if max_drop is not None else float(settings.default_max_drop)
-            verdict = Verdict(system.name, metric, PASS, current=ours.score, ci=ours.ci)
-            if floor is not None and not _meets_floor(ours, floor):
-                verdict.verdict = BELOW_MIN
-                verdict.reason = f"{ours.score:.4f} is {'below' if ours.higher_is_better else 'above'} the required {floor}"
-            if theirs is None or theirs.status != "ok":
-                verdict.reason = verdict.reason or "no baseline score"
+    run_systems = {s.name: s for s in current.systems}
+    if not set(base_systems) & set(run_systems):
+        raise IncomparableError(
+            "nothing to compare: no system of this run is in the baseline "
+            f"(baseline: {', '.join(sorted(base_systems)) or 'none'}; this run: {', '.join(sorted(run_systems)) or 'none'}). "
+            "Name the systems as the baseline does, or re-create the baseline."
+        )
+    for name in sorted(set(run_systems) - set(base_systems)):
+        result.notices.append(f"system {name!r} is new (not in the baseline): not gated")
+    thresholds = named_thresholds(settings)
+    resampler = _DeltaResampler(current.testset.segments, stats_settings, score_functions)
+    for name in sorted(base_systems, key=list(base_systems).index):
+        base = base_systems[name]
+        system = run_systems.get(name)
+        metrics = list(dict.fromkeys([*baseline.metrics, *current.metrics, *thresholds]))
+        for metric in metrics:
+            verdict = _verdict(name, metric, base.scores.get(metric), system.scores.get(metric) if system else None,
+                               system is not None, metric in current.metrics, thresholds.get(metric, {}), settings, resampler)
+            if verdict is not None:
                 result.verdicts.append(verdict)
-                continue
-            verdict.baseline = theirs.score
-            verdict.delta = ours.score - theirs.score
-            verdict.drop = -verdict.delta if ours.higher_is_better else verdict.delta
-            if verdict.drop > margin + TOLERANCE:
-                regression = True
-                if settings.require_significance:
-                    if weights is None:
-                        indices = st.bootstrap_indices(current.testset.segments, int(stats_settings.resamples), int(stats_settings.seed))
-                        weights = st.resample_weights(indices, current.testset.segments)
-                    verdict.p_value = _non_inferiority(theirs, ours, weights, score_functions.get(metric), margin, current.testset.segments)
-                    regression = verdict.p_value < float(settings.alpha)
-                if regression and verdict.verdict == PASS:
-                    verdict.verdict = REGRESSION
-                    verdict.reason = f"dropped {verdict.drop:.4f} (allowed {margin})" + (
-                        f", significant (p = {verdict.p_value:.4f})" if verdict.p_value is not None else "")
-                elif not regression:
-                    verdict.reason = f"dropped {verdict.drop:.4f} (allowed {margin}), not significant (p = {verdict.p_value:.4f})"
-            result.verdicts.append(verdict)
+    if result.compared == 0 and not result.failed:
+        raise IncomparableError(
+            "nothing to compare: the baseline and this run share no scored metric for any system "
+            f"(baseline metrics: {', '.join(baseline.metrics) or 'none'}; this run: {', '.join(current.metrics) or 'none'}). "
+            + "; ".join(f"{v.system} {v.metric}: {v.reason}" for v in result.verdicts)
+        )
     return result
 
 
-def _non_inferiority(base: MetricResult, ours: MetricResult, weights: np.ndarray, score, margin: float, segments: int) -> float:
-    """Resample both runs' statistics exactly as the run's own intervals are resampled."""
-    matrices, score = statistics_matrices({"baseline": base, "current": ours}, score, segments)
-    resampled = {name: st.resampled_scores(matrix, weights.astype(matrix.dtype), score) for name, matrix in matrices.items()}
-    return st.non_inferiority_p(resampled["baseline"], resampled["current"], margin, ours.higher_is_better)
+def _verdict(
+    system: str, metric: str, theirs: Optional[MetricResult], ours: Optional[MetricResult],
+    in_run: bool, computed: bool, named: Dict[str, float], settings: Any, resampler: "_DeltaResampler",
+) -> Optional[Verdict]:
+    baseline_scored = theirs is not None and theirs.status == "ok"
+    run_scored = ours is not None and ours.status == "ok"
+    higher = (ours or theirs).higher_is_better if (ours or theirs) is not None else True
+    verdict = Verdict(system, metric, PASS, higher_is_better=higher)
+    if not baseline_scored and not run_scored and not named:
+        if theirs is None and ours is None:
+            return None  # neither side ever asked for it
+        verdict.verdict = NOTICE
+        verdict.reason = "skipped in both the baseline and this run: not compared"
+        return verdict
+    if not in_run:
+        verdict.verdict = MISSING
+        verdict.baseline = theirs.score if baseline_scored else None
+        verdict.reason = "the system is in the baseline but not in this run"
+        return verdict
+    if not run_scored:
+        verdict.verdict = MISSING
+        verdict.baseline = theirs.score if baseline_scored else None
+        why = ("not computed in this run (metrics does not list it)" if not computed
+               else f"skipped in this run: {ours.reason if ours else 'not run'}")
+        verdict.reason = why + (" but the gate sets a threshold for it" if named else "; the baseline has a score")
+        return verdict
+    verdict.current = ours.score
+    floor = named.get("min")
+    if floor is not None and not _meets_floor(ours, floor):
+        verdict.verdict = BELOW_MIN
+        verdict.reason = f"{_show(ours.score)} is {'below' if higher else 'above'} the required {floor}"
+    if not baseline_scored:
+        why = f"the baseline has no {metric} score ({theirs.reason if theirs else 'not computed'})"
+        if "max_drop" in named:
+            verdict.verdict = MISSING
+            verdict.reason = f"{why}, so gate.max_drop.{metric} cannot be checked"
+        elif verdict.verdict == PASS:
+            if floor is not None:
+                verdict.reason = f"{why}: only the floor {floor} was checked, and met"
+            else:
+                verdict.verdict = NOTICE
+                verdict.reason = f"{why}: not compared"
+        return verdict
+    margin = named.get("max_drop", float(settings.default_max_drop))
+    verdict.allowed = margin
+    verdict.baseline = theirs.score
+    verdict.delta = ours.score - theirs.score
+    verdict.drop = -verdict.delta if higher else verdict.delta
+    verdict.delta_ci = resampler.delta_interval(metric, theirs, ours)
+    if verdict.drop > margin + TOLERANCE:
+        regression = True
+        if settings.require_significance:
+            verdict.p_value = resampler.non_inferiority_p(metric, theirs, ours, margin)
+            regression = verdict.p_value < float(settings.alpha)
+        word = "dropped" if higher else "rose"
+        drop_text = f"{word} {_show_difference(verdict.drop, margin)} (allowed {margin})"
+        if regression and verdict.verdict == PASS:
+            verdict.verdict = REGRESSION
+            verdict.reason = drop_text + (f", significant (p = {verdict.p_value:.4f})" if verdict.p_value is not None else "")
+        elif not regression:
+            verdict.reason = drop_text + f", not significant (p = {verdict.p_value:.4f})"
+    return verdict
+
+
+class _DeltaResampler:
+    """Paired bootstrap of baseline and current scores on the same resamples
+    (the run's own seed and resample count): the interval of the difference,
+    and the one-sided non-inferiority test."""
+
+    def __init__(self, segments: int, stats_settings: Any, score_functions: Mapping[str, Any]) -> None:
+        self.segments = segments
+        self.resamples = int(stats_settings.resamples)
+        self.seed = int(stats_settings.seed)
+        self.confidence = float(stats_settings.confidence)
+        self.score_functions = score_functions
+        self._memo: Dict[tuple, Dict[str, np.ndarray]] = {}
+
+    def _resampled(self, metric: str, base: MetricResult, ours: MetricResult) -> Optional[Dict[str, np.ndarray]]:
+        key = (metric, id(base), id(ours))
+        if key not in self._memo:
+            try:
+                matrices, score = statistics_matrices({"baseline": base, "current": ours}, self.score_functions.get(metric), self.segments)
+            except (TypeError, ValueError):
+                return None  # no per-segment data to resample (checked when the baseline was read)
+            self._memo[key] = st.bootstrap_scores(
+                {name: (matrix, score) for name, matrix in matrices.items()}, self.segments, self.resamples, self.seed)
+        return self._memo[key]
+
+    def delta_interval(self, metric: str, base: MetricResult, ours: MetricResult) -> Optional[List[float]]:
+        resampled = self._resampled(metric, base, ours)
+        if resampled is None:
+            return None
+        low, high = st.percentile_interval(resampled["current"] - resampled["baseline"], self.confidence)
+        return [low, high]
+
+    def non_inferiority_p(self, metric: str, base: MetricResult, ours: MetricResult, margin: float) -> float:
+        resampled = self._resampled(metric, base, ours)
+        if resampled is None:
+            return 0.0  # nothing to resample: the drop stands as measured
+        return st.non_inferiority_p(resampled["baseline"], resampled["current"], margin, ours.higher_is_better)
+
+
+def digits_for(value: float, reference: float = 0.0, minimum: int = 2, maximum: int = 12) -> int:
+    """Enough decimals that ``value`` does not print as ``reference`` (a drop
+    of 0.004 against a margin of 0 must not read "0.00")."""
+    digits = minimum
+    while digits < maximum and round(value, digits) == round(reference, digits) and value != reference:
+        digits += 1
+    return digits
+
+
+def _show(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _show_difference(value: float, margin: float) -> str:
+    return f"{value:.{max(4, digits_for(value, margin))}f}"
 
 
 def _threshold(thresholds: Any, metric: str) -> Optional[float]:
+    if thresholds is None:
+        return None
     value = thresholds.get(metric) if hasattr(thresholds, "get") else getattr(thresholds, metric, None)
     return None if value is None else float(value)
 

@@ -14,6 +14,7 @@ Structured inputs go through `datasets` (imported only when one is used):
 from __future__ import annotations
 
 import codecs
+import errno
 import functools
 import os
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, List, Optional, Tuple
 
 from .errors import InputError
+from .results import describe_os_error
 
 STRUCTURED_BUILDERS = {
     ".jsonl": "json",
@@ -42,47 +44,115 @@ class RawInput:
     had_crlf: bool = False
 
 
-def read_input(spec: str, default_column: str, role: str) -> RawInput:
+# The longest segment read, in characters, unless testset.max_line_chars says
+# otherwise: far above any real sentence or paragraph, far below what would
+# exhaust memory in the metrics (TER, diffs) or in reading /dev/zero.
+DEFAULT_MAX_LINE_CHARS = 100_000
+
+
+def read_input(spec: str, default_column: str, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS) -> RawInput:
     """Read the segments named by ``spec``; ``role`` names the config key in errors."""
     location, column = _split_column(spec)
     if location.startswith(HUB_PREFIX):
-        return RawInput(spec, _read_dataset_column(location, column or default_column, role))
+        return RawInput(spec, _checked_values(_read_dataset_column(location, column or default_column, role), location, column or default_column, role, max_chars, 1))
     path = Path(location).expanduser()
-    if not path.exists():
-        raise InputError(f"{role}: {location}: no such file. Check the path (relative paths are read from the directory you run mt-eval in).")
+    _check_exists(path, location, role)
     if path.is_dir():
         if _is_saved_dataset(path):
-            return RawInput(spec, _read_dataset_column(str(path), column or default_column, role))
+            return RawInput(spec, _checked_values(_read_dataset_column(str(path), column or default_column, role), str(path), column or default_column, role, max_chars, 1))
         raise InputError(f"{role}: {location} is a directory, not a file. Name the file of segments (one per line).")
-    if path.suffix.lower() in STRUCTURED_BUILDERS:
-        return RawInput(spec, _read_dataset_column(str(path), column or default_column, role))
+    suffix = path.suffix.lower()
+    if suffix in STRUCTURED_BUILDERS:
+        if suffix != ".parquet":
+            # datasets' own errors for these are unhelpful ("StopIteration",
+            # a decode error without a line): check the text as for plain files.
+            # A row holds several columns, so a line may be longer than one
+            # segment; a .json document may be a single line.
+            row_bytes = None if suffix == ".json" else max_chars * 16 + 2
+            read_text_file(path, role, max_chars, max_line_bytes=row_bytes, check_chars=False)
+        first_row = 2 if suffix in (".csv", ".tsv") else 1
+        values = _read_dataset_column(str(path), column or default_column, role)
+        return RawInput(spec, _checked_values(values, str(path), column or default_column, role, max_chars, first_row))
     if column:
         raise InputError(f"{role}: {spec}: '#{column}' selects a column, but {path.name} is plain text. Use a .jsonl, .csv, .tsv or .parquet file, or drop '#{column}'.")
-    return read_text_file(path, role)
+    return read_text_file(path, role, max_chars)
 
 
-def read_text_file(path: Path, role: str) -> RawInput:
-    """Strictly decode a plain-text file into one segment per ``\\n``-separated line."""
-    data = path.read_bytes()
-    if not data:
-        raise InputError(f"{role}: {path}: the file is empty. A test-set file needs one segment per line.")
-    if b"\x00" in data:
-        line = data[: data.index(b"\x00")].count(b"\n") + 1
-        raise InputError(f"{role}: {path}, line {line}: contains a NUL byte; this looks like a binary or UTF-16 file. Convert it to UTF-8 text.")
-    had_bom = data.startswith(codecs.BOM_UTF8)
+def _check_exists(path: Path, location: str, role: str) -> None:
+    if path.exists():
+        return
+    if os.path.lexists(path):
+        try:
+            os.stat(path)
+        except OSError as error:
+            if error.errno == errno.ELOOP:
+                raise InputError(f"{role}: {location}: a symbolic link loop (the link points back at itself). Point at the real file.") from None
+        raise InputError(f"{role}: {location}: a symbolic link to a file that does not exist ({os.readlink(path)}).")
+    raise InputError(f"{role}: {location}: no such file. Check the path (relative paths are read from the directory you run mt-eval in).")
+
+
+def read_text_file(
+    path: Path, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS, max_line_bytes: Optional[int] = -1, check_chars: bool = True,
+) -> RawInput:
+    """Strictly decode a plain-text file into one segment per ``\\n``-separated
+    line, streaming: a line longer than ``max_chars`` (or an endless file
+    such as /dev/zero) stops the read at that line, with its number."""
+    # UTF-8: at most 4 bytes a character, plus CR LF; None: no limit.
+    limit_bytes = max_chars * 4 + 2 if max_line_bytes == -1 else (max_line_bytes or -1)
+    lines: List[str] = []
+    had_bom = had_crlf = False
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
-        raise InputError(
-            f"{role}: {path}, line {line}: byte 0x{data[error.start]:02x} is not valid UTF-8. "
-            "Re-encode the file as UTF-8 (e.g. `iconv -f cp1256 -t utf-8`)."
-        ) from None
-    if text.endswith("\n"):
-        text = text[:-1]
-    raw_lines = text.split("\n")
-    had_crlf = any(line.endswith("\r") for line in raw_lines)
-    return RawInput(str(path), [line.rstrip() for line in raw_lines], had_bom, had_crlf)
+        stream = open(path, "rb")
+    except OSError as error:
+        raise InputError(f"{role}: {path}: cannot read the file: {describe_os_error(error)}.") from None
+    with stream:
+        number = 0
+        while True:
+            try:
+                raw = stream.readline(limit_bytes)
+            except OSError as error:
+                raise InputError(f"{role}: {path}: cannot read the file: {describe_os_error(error)}.") from None
+            if not raw:
+                break
+            number += 1
+            if limit_bytes > 0 and len(raw) >= limit_bytes and not raw.endswith(b"\n"):
+                raise InputError(
+                    f"{role}: {path}, line {number}: longer than {max_chars:,} characters (testset.max_line_chars). "
+                    "Is this a text file with one segment per line? Raise testset.max_line_chars if the segment is real."
+                )
+            if number == 1 and raw.startswith(codecs.BOM_UTF8):
+                raw, had_bom = raw[len(codecs.BOM_UTF8):], True
+            if b"\x00" in raw:
+                raise InputError(f"{role}: {path}, line {number}: contains a NUL byte; this looks like a binary or UTF-16 file. Convert it to UTF-8 text.")
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InputError(
+                    f"{role}: {path}, line {number}: byte 0x{raw[error.start]:02x} is not valid UTF-8. "
+                    "Re-encode the file as UTF-8 (e.g. `iconv -f cp1256 -t utf-8`)."
+                ) from None
+            if text.endswith("\n"):
+                text = text[:-1]
+            if text.endswith("\r"):
+                had_crlf = True
+            if check_chars and len(text) > max_chars:
+                raise InputError(f"{role}: {path}, line {number}: {len(text):,} characters, more than testset.max_line_chars={max_chars:,}. Raise it if the segment is real.")
+            lines.append(text.rstrip())
+    if not lines:
+        raise InputError(f"{role}: {path}: the file is empty. A test-set file needs one segment per line.")
+    return RawInput(str(path), lines, had_bom, had_crlf)
+
+
+def _checked_values(values: List[str], location: str, column: str, role: str, max_chars: int, first_row: int) -> List[str]:
+    """Cells of a structured input obey the rules of plain text: no NUL, no
+    over-long segment."""
+    unit = "line" if first_row == 2 else "row"
+    for index, value in enumerate(values):
+        if "\x00" in value:
+            raise InputError(f"{role}: {location}, {unit} {index + first_row}, column {column!r}: contains a NUL character. Remove it; no segment may hold one.")
+        if len(value) > max_chars:
+            raise InputError(f"{role}: {location}, {unit} {index + first_row}, column {column!r}: {len(value):,} characters, more than testset.max_line_chars={max_chars:,}. Raise it if the segment is real.")
+    return values
 
 
 def _split_column(spec: str) -> Tuple[str, Optional[str]]:

@@ -28,6 +28,8 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
     metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
     testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics))
     check_settings(config.stats, list(testset.systems))
+    for metric in metrics:
+        metric.precheck(testset)
     systems = {
         name: SystemResult(name=name, origin=_origin(testset, name), flags=asdict(testset.flags[name]), outputs=testset.systems[name])
         for name in testset.systems

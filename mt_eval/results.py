@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from .errors import InputError
+from .report_check import check_report
 
 SCHEMA_VERSION = "1.0"
 
@@ -135,7 +136,8 @@ class RunResult:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2) + "\n"
+        # Strict JSON: a NaN or infinity is a bug, and fails here rather than in a reader's parser.
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, allow_nan=False) + "\n"
 
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "RunResult":
@@ -153,20 +155,55 @@ class RunResult:
 
     @classmethod
     def load(cls, path: str | Path) -> "RunResult":
-        """Read a ``report.json``; a missing, truncated or foreign file is an InputError."""
+        """Read a ``report.json``, checking every field the gate uses; a
+        missing, unreadable, truncated, foreign or malformed file is an
+        InputError naming the file and the field."""
         path = Path(path)
+        text = read_text(path, "report file")
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise InputError(f"{path}: no such report file.") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            data = json.loads(text, parse_constant=_reject_constant)
+        except (json.JSONDecodeError, ValueError) as error:
             raise InputError(f"{path}: not a readable report.json ({error}). Was the file truncated? Re-create it with mt-eval.") from None
         if not isinstance(data, dict) or "schema_version" not in data:
             raise InputError(f"{path}: not an mt-eval report (no schema_version).")
         major = str(data["schema_version"]).split(".")[0]
         if major != SCHEMA_VERSION.split(".")[0]:
             raise InputError(f"{path}: report schema {data['schema_version']} cannot be read by this mt-eval (schema {SCHEMA_VERSION}).")
+        check_report(data, str(path))
         try:
             return cls.from_dict(data)
         except (KeyError, TypeError) as error:
             raise InputError(f"{path}: the report is incomplete or malformed (missing or unexpected field {error}).") from None
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_text(path: Path, what: str) -> str:
+    """A whole text file, with every way it can fail as an InputError."""
+    try:
+        return path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InputError(f"{path}: the {what} is not UTF-8 text (byte {error.start}).") from None
+    except OSError as error:
+        raise InputError(f"{path}: cannot read the {what}: {describe_os_error(error)}.") from None
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short, plain reason for a failed file operation."""
+    import errno as _errno
+
+    reasons = {
+        _errno.ENOENT: "no such file or directory",
+        _errno.EACCES: "permission denied",
+        _errno.EPERM: "operation not permitted",
+        _errno.EISDIR: "it is a directory, not a file",
+        _errno.ENOTDIR: "a part of the path is not a directory",
+        _errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+        _errno.ENOSPC: "no space left on the device",
+        _errno.EROFS: "read-only file system",
+        _errno.EDQUOT: "disk quota exceeded",
+        _errno.ENAMETOOLONG: "the file name is too long",
+    }
+    return reasons.get(error.errno, error.strerror or type(error).__name__)

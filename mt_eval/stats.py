@@ -35,7 +35,7 @@ calling a system significantly different from itself.
 from __future__ import annotations
 
 import math
-from typing import Callable, Dict, List, Mapping, Sequence, Tuple
+from typing import Callable, Dict, Hashable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
 
@@ -44,25 +44,68 @@ ScoreFunction = Callable[[np.ndarray], float]  # summed statistics → corpus sc
 CORRECTIONS = ("none", "bonferroni", "holm")
 
 
+# Resamples are drawn and used in chunks of rows, so memory stays bounded
+# whatever the test set's size: about this many bytes per chunk of weights.
+CHUNK_BYTES = 64 * 1024 * 1024
+
+
 def bootstrap_indices(segments: int, resamples: int, seed: int) -> np.ndarray:
-    """Segment indices of every bootstrap resample, shape (resamples, segments)."""
+    """Segment indices of every bootstrap resample, shape (resamples, segments).
+    For small sets and tests; runs use ``bootstrap_weight_chunks``."""
     rng = np.random.default_rng(seed)
     return rng.choice(segments, size=(resamples, segments), replace=True)
 
 
 def resample_weights(indices: np.ndarray, segments: int) -> np.ndarray:
     """How often each segment occurs in each resample, shape (resamples, segments)."""
-    weights = np.zeros((indices.shape[0], segments), dtype=np.float64)
-    rows = np.repeat(np.arange(indices.shape[0]), indices.shape[1])
-    np.add.at(weights, (rows, indices.ravel()), 1.0)
-    return weights
+    return np.stack([np.bincount(row, minlength=segments) for row in indices]).astype(np.float64) if len(indices) else np.zeros((0, segments))
+
+
+def _rows_per_chunk(segments: int, multiple: int = 1) -> int:
+    rows = max(1, CHUNK_BYTES // (8 * max(1, segments)))
+    return max(multiple, rows - rows % multiple)
+
+
+def bootstrap_weight_chunks(segments: int, resamples: int, seed: int, chunk_rows: Optional[int] = None) -> Iterator[np.ndarray]:
+    """The resample weights of ``resample_weights(bootstrap_indices(...))``,
+    in consecutive chunks of rows. Drawing ``choice`` in row chunks from one
+    generator gives exactly the same indices as one draw of the whole matrix
+    (tests check this), so the draws stay sacrebleu's."""
+    rng = np.random.default_rng(seed)
+    rows = chunk_rows or _rows_per_chunk(segments)
+    for start in range(0, resamples, rows):
+        count = min(rows, resamples - start)
+        yield resample_weights(rng.choice(segments, size=(count, segments), replace=True), segments)
 
 
 def resampled_scores(stats: np.ndarray, weights: np.ndarray, score: ScoreFunction) -> np.ndarray:
     """The corpus score of every resample: one matrix product, then the
     metric's own function on each summed row."""
-    summed = weights @ stats
-    return np.array([score(row) for row in summed], dtype=np.float64)
+    return np.array([score(row) for row in _summed(stats, weights)], dtype=np.float64)
+
+
+def _summed(stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Weighted sums of the statistics, accumulated in float64 (exact for
+    integer counts) and returned in the statistics' own type: for sacrebleu's
+    float32 statistics that is the float32 sum sacrebleu computes, bit for
+    bit, as long as the sums fit float32 exactly (below 2**24); beyond that
+    it is the correctly rounded sum rather than an accumulated one."""
+    summed = weights.astype(np.float64, copy=False) @ stats.astype(np.float64, copy=False)
+    return summed.astype(stats.dtype, copy=False)
+
+
+def bootstrap_scores(
+    matrices: Mapping[Hashable, Tuple[np.ndarray, ScoreFunction]], segments: int, resamples: int, seed: int,
+    chunk_rows: Optional[int] = None,
+) -> Dict[Hashable, np.ndarray]:
+    """Every resample's corpus score for each (statistics matrix, score
+    function), all resampled with the same indices, one chunk at a time:
+    memory is one chunk of weights, never resamples × segments."""
+    out: Dict[Hashable, List[np.ndarray]] = {key: [] for key in matrices}
+    for weights in bootstrap_weight_chunks(segments, resamples, seed, chunk_rows):
+        for key, (stats, score) in matrices.items():
+            out[key].append(resampled_scores(stats, weights, score))
+    return {key: (np.concatenate(parts) if parts else np.zeros(0)) for key, parts in out.items()}
 
 
 def percentile_interval(scores: np.ndarray, confidence: float) -> Tuple[float, float]:
@@ -96,24 +139,45 @@ def non_inferiority_p(
 
 
 def randomization_mask(segments: int, trials: int, seed: int) -> np.ndarray:
-    """Which segments swap systems in each trial, shape (trials, segments)."""
+    """Which segments swap systems in each trial, shape (trials, segments).
+    For small sets and tests; runs use ``randomization_mask_chunks``."""
     rng = np.random.default_rng(seed)
     return rng.integers(2, size=(trials, segments), dtype=bool)
 
 
+def randomization_mask_chunks(segments: int, trials: int, seed: int, chunk_rows: Optional[int] = None) -> Iterator[np.ndarray]:
+    """``randomization_mask`` in chunks of rows. numpy draws booleans 32 at a
+    time from one 32-bit word and drops the rest of the word at the end of a
+    call, so every chunk but the last holds a multiple of 32 rows: then the
+    chunks are exactly the rows of one whole draw (tests check this)."""
+    rng = np.random.default_rng(seed)
+    rows = chunk_rows or _rows_per_chunk(segments, multiple=32)
+    if rows % 32:
+        raise ValueError("chunk_rows must be a multiple of 32")
+    for start in range(0, trials, rows):
+        yield rng.integers(2, size=(min(rows, trials - start), segments), dtype=bool)
+
+
 def paired_randomization_p(
-    stats_a: np.ndarray, stats_b: np.ndarray, mask: np.ndarray, score: ScoreFunction, observed_delta: float
+    stats_a: np.ndarray, stats_b: np.ndarray, masks: Union[np.ndarray, Iterable[np.ndarray]], score: ScoreFunction, observed_delta: float
 ) -> float:
     """Two-sided approximate randomisation p-value (Riezler & Maxwell 2005;
-    sacrebleu --paired-ar): swap each segment's outputs at random."""
+    sacrebleu --paired-ar): swap each segment's outputs at random. ``masks``
+    is the whole mask or an iterable of its row chunks."""
     if observed_delta == 0.0:
         return 1.0
-    swapped = mask.astype(np.float64)
-    kept = 1.0 - swapped
-    pseudo_a = swapped @ stats_a + kept @ stats_b
-    pseudo_b = kept @ stats_a + swapped @ stats_b
-    differences = np.abs(np.array([score(row) for row in pseudo_a]) - np.array([score(row) for row in pseudo_b]))
-    return _p_value(differences, abs(observed_delta))
+    if isinstance(masks, np.ndarray):
+        masks = [masks]
+    a, b = stats_a.astype(np.float64), stats_b.astype(np.float64)
+    total_a, total_b, difference = a.sum(0), b.sum(0), a - b
+    differences = []
+    for mask in masks:
+        # pseudo_a = swapped @ a + kept @ b = total_b + swapped @ (a - b): exact
+        # for integer counts, and one product instead of four.
+        moved = mask.astype(np.float64) @ difference
+        pseudo_a, pseudo_b = total_b + moved, total_a - moved
+        differences.append(np.abs(np.array([score(row) for row in pseudo_a]) - np.array([score(row) for row in pseudo_b])))
+    return _p_value(np.concatenate(differences), abs(observed_delta))
 
 
 def _p_value(statistics: np.ndarray, observed: float) -> float:

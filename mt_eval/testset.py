@@ -9,6 +9,7 @@ is safe, and computes a checksum that identifies the test set in reports.
 from __future__ import annotations
 
 import hashlib
+import math
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .errors import ConfigError, InputError
 from .flags import SystemFlags, check_system
-from .inputs import RawInput, read_input
+from .inputs import DEFAULT_MAX_LINE_CHARS, RawInput, read_input
+from .plain import check_name, visible
 from .normalize import NormalizationCounts, check_unicode_form, describe, normalize_segments
 
 EMPTY_REFERENCE_POLICIES = ("error", "exclude")
@@ -67,7 +69,8 @@ def load_testset(config: Any, require_references: bool = True) -> TestSet:
     policy = str(config.empty_reference)
     if policy not in EMPTY_REFERENCE_POLICIES:
         raise ConfigError(f"testset.empty_reference={policy!r}: use 'error' (refuse the test set) or 'exclude' (drop such segments everywhere).")
-    if config.length_ratio_flag is None or float(config.length_ratio_flag) <= 1:
+    ratio = config.length_ratio_flag
+    if ratio is None or not math.isfinite(float(ratio)) or float(ratio) <= 1:
         raise ConfigError(f"testset.length_ratio_flag={config.length_ratio_flag!r}: must be a number above 1 (e.g. 2.0 flags outputs under half or over twice the reference length).")
     if not config.source:
         raise ConfigError("testset.source is not set. Name the source file: testset.source=PATH.")
@@ -77,12 +80,14 @@ def load_testset(config: Any, require_references: bool = True) -> TestSet:
             "testset.references is empty. Name one or more reference files: testset.references=[ref.en] "
             "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
         )
+    max_chars = _positive_int("testset.max_line_chars", config.get("max_line_chars", DEFAULT_MAX_LINE_CHARS))
+    name = check_name("testset.name", config.name) if config.name is not None else None
     systems = _system_specs(config.systems)
 
     records: List[InputRecord] = []
 
     def load(spec: str, role: str) -> List[str]:
-        raw: RawInput = read_input(str(spec), str(config.column), role)
+        raw: RawInput = read_input(str(spec), str(config.column), role, max_chars)
         lines, counts = normalize_segments(raw.lines, unicode_form, strip)
         records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
         return lines
@@ -117,7 +122,7 @@ def load_testset(config: Any, require_references: bool = True) -> TestSet:
         line_numbers = [i + 1 for i in keep]
 
     testset = TestSet(
-        name=str(config.name) if config.name else _default_name(str(config.source)),
+        name=name or check_name("testset.name (from testset.source)", _default_name(str(config.source))),
         source=source,
         references=reference_lines,
         systems=system_lines,
@@ -139,6 +144,7 @@ def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
     specs: Dict[str, str] = {}
     seen: Dict[str, str] = {}
     for name, spec in systems.items():
+        check_name(f"testset.systems ({visible(str(name))!r})", name)
         key = str(name).strip().lower()
         if key in seen:
             raise ConfigError(f"testset.systems: two systems are named {name!r} and {seen[key]!r}. Give every system its own name.")
@@ -147,6 +153,16 @@ def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
         seen[key] = str(name)
         specs[str(name)] = str(spec)
     return specs
+
+
+def _positive_int(key: str, value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}={value!r}: must be a whole number.") from None
+    if number < 1:
+        raise ConfigError(f"{key}={value!r}: must be 1 or more.")
+    return number
 
 
 def _check_line_counts(records: Sequence[InputRecord], inputs: Sequence[List[str]]) -> None:

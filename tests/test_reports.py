@@ -4,6 +4,7 @@ atomic writes, Hydra multirun with joblib, and no torch for lexical runs."""
 from __future__ import annotations
 
 import io
+import errno
 import json
 import os
 import subprocess
@@ -110,14 +111,18 @@ def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch)
         files.write_reports(result, default_report, ["json", "md"])
     assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
 
-    def failing_replace(src, dst):
-        raise OSError("disk full")
+    from mt_eval.errors import InputError
+    from mt_eval.reports import report_set
+
+    def disk_full(path, content):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
 
     monkeypatch.setitem(files.RENDERERS, "md", [("report.md", files.render_markdown)])
-    monkeypatch.setattr(files.os, "replace", failing_replace)
-    with pytest.raises(OSError):
+    monkeypatch.setattr(report_set, "_write_file", disk_full)
+    with pytest.raises(InputError, match="no space left"):
         files.write_reports(result, default_report, ["json", "md"])
-    assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before  # no temp files left
+    assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
+    assert sorted(p.name for p in default_report.parent.iterdir()) == [default_report.name]  # no temporary folder left
 
 
 def run_module(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -31,6 +31,10 @@ class Metric(ABC):
         self.options = dict(options)
         self.jobs = max(1, int(jobs))
 
+    def precheck(self, testset: TestSet) -> None:
+        """Refuse, before any metric scores anything, a test set this metric
+        cannot score within bounded resources (raise ConfigError/InputError)."""
+
     @abstractmethod
     def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
         """Score every system in ``testset``; keys are the system names."""

@@ -20,6 +20,7 @@ torch and comet are imported only when a COMET run actually starts.
 
 from __future__ import annotations
 
+import math
 import warnings
 from dataclasses import dataclass
 from importlib import metadata
@@ -57,11 +58,25 @@ class Comet(Metric):
                 raise ConfigError(f"comet.{key}={o[key]}: must be 1 or more.")
         if o.get("gpus") is not None and int(o["gpus"]) < 0:
             raise ConfigError(f"comet.gpus={o['gpus']}: use 0 for the CPU, 1 or more for GPUs, or null to use a GPU when there is one.")
+        timeout = float(o["hub_timeout"])
+        if not math.isfinite(timeout) or timeout <= 0:
+            raise ConfigError(f"comet.hub_timeout={o['hub_timeout']}: must be a positive number of seconds.")
+        if o.get("cache") and o.get("cache_dir"):
+            cache_dir = Path(str(o["cache_dir"])).expanduser()
+            if cache_dir.exists() and not cache_dir.is_dir():
+                raise ConfigError(f"comet.cache_dir: {cache_dir} exists and is not a folder. Point comet.cache_dir at a folder (or set comet.cache=false).")
         self.notices: List[str] = []
 
     # ------------------------------------------------------------------ entry
     def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
         o = self.options
+        missing = comet_model.missing_packages()
+        if missing:
+            reason = (f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not installed; "
+                      f'install COMET support with: pip install "mt-eval[comet]"')
+            if o["required"]:
+                raise CometRequired(f"COMET: {reason} (comet.required=true, so the run stops; set comet.required=false to report COMET as skipped instead)")
+            return {name: MetricResult.skipped(self.name, reason) for name in testset.systems}
         offline = comet_model.hub_offline(o["offline"])
         try:
             resolved = comet_model.resolve(str(o["model"]), o.get("models_dir"), offline, float(o["hub_timeout"]))

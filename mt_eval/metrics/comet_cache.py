@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import tempfile
 import time
 from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
@@ -34,47 +35,116 @@ def default_cache_dir() -> Path:
     return Path(base) / "mt-eval"
 
 
+# Bump when the key derivation changes: old entries then simply never match.
+KEY_VERSION = "v2"
+# How long to wait for a database another process holds locked before
+# carrying on without the persistent cache.
+LOCK_WAIT_SECONDS = 30.0
+
+
+def _key(kind: str, parts: Sequence[str]) -> str:
+    """sha256 of a canonical, length-prefixed encoding of ``parts``: no two
+    different sequences of texts share a key, whatever characters the texts
+    hold (a NUL inside a text cannot fake a field boundary)."""
+    digest = hashlib.sha256()
+    for part in (KEY_VERSION, kind, *parts):
+        data = part.encode("utf-8", "surrogatepass")
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()
+
+
 def text_key(model: str, text: str) -> str:
-    return hashlib.sha256(f"emb\0{model}\0{text}".encode("utf-8")).hexdigest()
+    return _key("emb", [model, text])
 
 
 def segment_key(model: str, parts: Sequence[str]) -> str:
-    return hashlib.sha256(("seg\0" + model + "\0" + "\0".join(parts)).encode("utf-8")).hexdigest()
+    return _key("seg", [model, str(len(parts)), *parts])
 
 
 class CometCache:
-    """Embeddings and scores; ``directory=None`` keeps them in memory only."""
+    """Embeddings and scores; ``directory=None`` keeps them in memory only.
 
-    def __init__(self, directory: Optional[Path]) -> None:
+    A database another process holds locked is waited for (``lock_wait``
+    seconds), then the run carries on with an in-memory cache and says so. A
+    read-only database or folder is used read-only, with a notice. Only a
+    file SQLite cannot read as a database is moved aside and rebuilt; a
+    database that opened fine is never renamed."""
+
+    def __init__(self, directory: Optional[Path], lock_wait: float = LOCK_WAIT_SECONDS) -> None:
         self.notices: List[str] = []
         self._memory_embeddings: Dict[str, np.ndarray] = {}
         self._memory_scores: Dict[str, Tuple[float, dict]] = {}
         self.path = None if directory is None else Path(directory) / "comet-cache.sqlite3"
+        self.read_only = False
+        self._lock_wait = lock_wait
         self._db: Optional[sqlite3.Connection] = None
         if self.path is not None:
             self._db = self._open()
 
-    def _open(self) -> sqlite3.Connection:
+    def _open(self) -> Optional[sqlite3.Connection]:
         assert self.path is not None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            self.notices.append(f"the COMET cache folder {self.path.parent} cannot be created ({error.strerror}); this run used no persistent cache")
+            return None
+        writable = os.access(self.path.parent, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))
+        if not writable or not _probe_writable(self.path.parent):
+            return self._open_read_only()
         try:
             db = self._connect()
-            if db.execute("PRAGMA quick_check").fetchone()[0] != "ok":
-                raise sqlite3.DatabaseError("integrity check failed")
+            row = db.execute("PRAGMA quick_check").fetchone()
+            if row is None or row[0] != "ok":
+                db.close()
+                return self._rebuild(f"integrity check: {row[0] if row else 'no answer'}")
             return db
+        except sqlite3.OperationalError as error:
+            if _is_lock(error):
+                self.notices.append(
+                    f"the COMET cache {self.path} stayed locked by another process for {self._lock_wait:.0f} s; "
+                    "this run used an in-memory cache instead (the database is untouched)"
+                )
+                return None
+            if _is_read_only(error):
+                return self._open_read_only()
+            return self._rebuild(str(error)) if _is_corrupt(error) else self._without_cache(error)
         except sqlite3.DatabaseError as error:
-            aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
-            for suffix in ("", "-wal", "-shm"):
-                candidate = Path(str(self.path) + suffix)
-                if candidate.exists():
-                    candidate.replace(Path(str(aside) + suffix))
-            self.notices.append(f"the COMET cache {self.path} was unreadable ({error}); it was moved to {aside} and rebuilt")
-            return self._connect()
+            return self._rebuild(str(error)) if _is_corrupt(error) else self._without_cache(error)
+
+    def _open_read_only(self) -> Optional[sqlite3.Connection]:
+        assert self.path is not None
+        if not self.path.exists():
+            self.notices.append(f"the COMET cache folder {self.path.parent} is read-only and holds no cache; this run used an in-memory cache")
+            return None
+        try:
+            db = sqlite3.connect(f"{self.path.as_uri()}?mode=ro", uri=True, timeout=self._lock_wait, isolation_level=None)
+            db.execute("SELECT count(*) FROM scores").fetchone()
+        except sqlite3.DatabaseError as error:
+            self.notices.append(f"the COMET cache {self.path} is read-only and could not be read ({error}); this run used an in-memory cache")
+            return None
+        self.read_only = True
+        self.notices.append(f"the COMET cache {self.path} is read-only: it was read, and new entries were kept in memory only")
+        return db
+
+    def _rebuild(self, reason: str) -> sqlite3.Connection:
+        assert self.path is not None
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{int(time.time())}")
+        for suffix in ("", "-wal", "-shm"):
+            candidate = Path(str(self.path) + suffix)
+            if candidate.exists():
+                candidate.replace(Path(str(aside) + suffix))
+        self.notices.append(f"the COMET cache {self.path} was unreadable ({reason}); it was moved to {aside} and rebuilt")
+        return self._connect()
+
+    def _without_cache(self, error: Exception) -> None:
+        self.notices.append(f"the COMET cache {self.path} could not be opened ({error}); this run used an in-memory cache")
+        return None
 
     def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(str(self.path), timeout=60, isolation_level=None)
+        db = sqlite3.connect(str(self.path), timeout=self._lock_wait, isolation_level=None)
+        db.execute(f"PRAGMA busy_timeout={int(self._lock_wait * 1000)}")
         db.execute("PRAGMA journal_mode=WAL")
-        db.execute("PRAGMA busy_timeout=60000")
         db.executescript(SCHEMA)
         return db
 
@@ -86,9 +156,9 @@ class CometCache:
     # embeddings -------------------------------------------------------------
     def get_embeddings(self, keys: Iterable[str]) -> Dict[str, np.ndarray]:
         keys = list(keys)
+        found: Dict[str, np.ndarray] = {k: self._memory_embeddings[k] for k in keys if k in self._memory_embeddings}
         if self._db is None:
-            return {k: self._memory_embeddings[k] for k in keys if k in self._memory_embeddings}
-        found: Dict[str, np.ndarray] = {}
+            return found
         damaged = []
         for chunk in _chunks(keys, 500):
             rows = self._db.execute(
@@ -101,11 +171,12 @@ class CometCache:
                 found[key] = np.frombuffer(data, dtype=np.float32)
         if damaged:
             self.notices.append(f"{len(damaged)} damaged COMET cache entries were discarded and recomputed")
-            self._db.executemany("DELETE FROM embeddings WHERE key = ?", [(k,) for k in damaged])
+            if not self.read_only:
+                self._db.executemany("DELETE FROM embeddings WHERE key = ?", [(k,) for k in damaged])
         return found
 
     def put_embeddings(self, items: Dict[str, np.ndarray]) -> None:
-        if self._db is None:
+        if self._db is None or self.read_only:
             self._memory_embeddings.update(items)
             return
         rows = []
@@ -117,9 +188,9 @@ class CometCache:
     # segment scores ---------------------------------------------------------
     def get_scores(self, keys: Iterable[str]) -> Dict[str, Tuple[float, dict]]:
         keys = list(keys)
+        found: Dict[str, Tuple[float, dict]] = {k: self._memory_scores[k] for k in keys if k in self._memory_scores}
         if self._db is None:
-            return {k: self._memory_scores[k] for k in keys if k in self._memory_scores}
-        found = {}
+            return found
         for chunk in _chunks(keys, 500):
             rows = self._db.execute(f"SELECT key, score, extra FROM scores WHERE key IN ({','.join('?' * len(chunk))})", chunk).fetchall()
             for key, score, extra in rows:
@@ -130,7 +201,7 @@ class CometCache:
         return found
 
     def put_scores(self, items: Dict[str, Tuple[float, dict]]) -> None:
-        if self._db is None:
+        if self._db is None or self.read_only:
             self._memory_scores.update(items)
             return
         self._transaction(
@@ -142,13 +213,45 @@ class CometCache:
         assert self._db is not None
         if not rows:
             return
-        self._db.execute("BEGIN IMMEDIATE")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            if not _is_lock(error):
+                raise
+            self.notices.append(f"the COMET cache {self.path} stayed locked by another process; {len(rows)} new entries were kept in memory only")
+            return
         try:
             self._db.executemany(statement, rows)
             self._db.execute("COMMIT")
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+
+def _is_lock(error: Exception) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
+def _is_read_only(error: Exception) -> bool:
+    text = str(error).lower()
+    return "readonly" in text or "read-only" in text or "unable to open" in text
+
+
+def _is_corrupt(error: Exception) -> bool:
+    text = str(error).lower()
+    return "not a database" in text or "malformed" in text or "corrupt" in text or "integrity" in text
+
+
+def _probe_writable(folder: Path) -> bool:
+    """Permission bits say nothing to root; a read-only mount does."""
+    try:
+        handle, name = tempfile.mkstemp(prefix=".probe-", dir=folder)
+        os.close(handle)
+        os.unlink(name)
+        return True
+    except OSError:
+        return False
 
 
 def _digest(data: bytes) -> str:

@@ -12,15 +12,16 @@ carries a reason a person can act on; the metric is then reported as skipped.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import logging
 import os
 import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, List, Optional
 
-from ..errors import MtEvalError
+from ..errors import ConfigError, MtEvalError
 
 
 class ModelUnavailable(MtEvalError):
@@ -30,8 +31,14 @@ class ModelUnavailable(MtEvalError):
 @dataclass
 class ResolvedModel:
     checkpoint: Path
-    model_id: str  # the hub id, or the checkpoint path
+    model_id: str  # the hub id, or the checkpoint file name (its sha256 is the revision)
     revision: str  # hub commit, or "sha256:<checkpoint digest>"
+
+
+def missing_packages() -> List[str]:
+    """The packages COMET needs that this environment lacks (the core
+    install has neither; ``pip install "mt-eval[comet]"`` brings both)."""
+    return [package for module, package in (("comet", "unbabel-comet"), ("torch", "torch")) if importlib.util.find_spec(module) is None]
 
 
 def hub_offline(config_offline: bool) -> bool:
@@ -66,12 +73,16 @@ def resolve(name: str, models_dir: Optional[str], offline: bool, timeout: float)
 
 
 def _resolve_local(path: Path) -> ResolvedModel:
+    """An explicit checkpoint path is the user's word: if it is not there,
+    that is a mistake to report (exit 2), not a model to skip."""
     checkpoint = path / "checkpoints" / "model.ckpt" if path.is_dir() else path
     if not checkpoint.is_file():
-        raise ModelUnavailable(f"comet.model: {path} is not a COMET checkpoint (no {checkpoint}). Point at …/checkpoints/model.ckpt or the folder that holds checkpoints/ and hparams.yaml.")
+        raise ConfigError(f"comet.model: {path} is not a COMET checkpoint (no {checkpoint}). Point at …/checkpoints/model.ckpt or the folder that holds checkpoints/ and hparams.yaml.")
     if not (checkpoint.parents[1] / "hparams.yaml").is_file():
-        raise ModelUnavailable(f"comet.model: {checkpoint} has no hparams.yaml two folders up ({checkpoint.parents[1]}); unbabel-comet needs it to know the model class.")
-    return ResolvedModel(checkpoint, str(checkpoint), "sha256:" + _sha256(checkpoint))
+        raise ConfigError(f"comet.model: {checkpoint} has no hparams.yaml two folders up ({checkpoint.parents[1]}); unbabel-comet needs it to know the model class.")
+    # Identified by file name and content only, never its absolute path: a
+    # baseline scored on one machine gates a run on another.
+    return ResolvedModel(checkpoint, checkpoint.name, "sha256:" + _sha256(checkpoint))
 
 
 def _from_snapshot(name: str, folder: Path) -> ResolvedModel:

@@ -15,6 +15,7 @@ use; tests pin every number against sacrebleu's CLI.
 
 from __future__ import annotations
 
+import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, Dict, List, Mapping, Optional
@@ -22,7 +23,7 @@ from typing import Any, Dict, List, Mapping, Optional
 import sacrebleu
 from sacrebleu.metrics.base import Metric as SacrebleuMetric
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import ConfigError, InputError, did_you_mean
 from ..results import MetricResult
 from ..testset import TestSet
 from .base import Metric, Progress
@@ -32,8 +33,12 @@ class SacrebleuLexicalMetric(Metric):
     """Shared mechanics; subclasses say which sacrebleu class and options."""
 
     sacrebleu_class: type
+    # Options of ours under the metric's key, not passed to sacrebleu.
+    own_options: tuple = ()
 
     def __init__(self, options: Mapping[str, Any], jobs: int = 1) -> None:
+        options = dict(options)
+        self.own = {key: options.pop(key) for key in self.own_options if key in options}
         super().__init__(options, jobs)
         self._validate()
 
@@ -85,6 +90,15 @@ class SacrebleuLexicalMetric(Metric):
         """sacrebleu's own corpus-score computation from summed statistics."""
         metric = self.build(None)
         return lambda summed: float(metric._compute_score_from_stats(summed).score)
+
+
+# TER's per-segment limit in words (ter.max_segment_words).
+DEFAULT_TER_MAX_WORDS = 5000
+
+
+def _words_over(text: str, limit: int) -> bool:
+    # A cheap bound first: a text of at most `limit` characters has at most `limit` words.
+    return len(text) > limit and len(text.split()) > limit
 
 
 # Below this many hypotheses in all, starting processes costs more than it saves.
@@ -153,6 +167,10 @@ class Bleu(SacrebleuLexicalMetric):
             raise ConfigError(f"bleu.smooth_method={smooth!r} is not a smoothing method. {did_you_mean(str(smooth), sacrebleu.BLEU.SMOOTH_DEFAULTS)}")
         if int(self.options.get("max_ngram_order", 4)) < 1:
             raise ConfigError("bleu.max_ngram_order must be 1 or more.")
+        value = self.options.get("smooth_value")
+        if value is not None and (not math.isfinite(float(value)) or float(value) < 0):
+            # sacrebleu would accept these and print NaN or negative scores.
+            raise ConfigError(f"bleu.smooth_value={value}: must be a finite number of 0 or more (or null for the method's default).")
 
     def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
         options = dict(self.options)
@@ -187,6 +205,32 @@ class Ter(SacrebleuLexicalMetric):
     name = "ter"
     sacrebleu_class = sacrebleu.TER
     higher_is_better = False
+    own_options = ("max_segment_words",)
+
+    def _validate(self) -> None:
+        limit = self.own.get("max_segment_words", DEFAULT_TER_MAX_WORDS)
+        if limit is None or int(limit) < 1:
+            raise ConfigError(f"ter.max_segment_words={limit!r}: must be a whole number of 1 or more.")
+        self.max_words = int(limit)
+
+    def precheck(self, testset: TestSet) -> None:
+        """sacrebleu's TER keeps an edit-distance table of hypothesis ×
+        reference words per segment (about 4000 × 4000 words take 0.3 GB and
+        1.5 s; a 1 MB line would take more memory than any machine has), so
+        segments beyond the limit are refused before anything is scored."""
+        long_lines = set()
+        for refs in testset.references:
+            long_lines.update(i for i, text in enumerate(refs) if _words_over(text, self.max_words))
+        for hypotheses in testset.systems.values():
+            long_lines.update(i for i, text in enumerate(hypotheses) if _words_over(text, self.max_words))
+        if long_lines:
+            lines = sorted(testset.line_numbers[i] for i in long_lines)
+            shown = ", ".join(map(str, lines[:10])) + (f" and {len(lines) - 10} more" if len(lines) > 10 else "")
+            raise InputError(
+                f"ter: {len(lines)} segment(s) have more than {self.max_words:,} words (line {shown}); sacrebleu's TER "
+                "needs memory growing with the square of a segment's length. Raise ter.max_segment_words if the "
+                "machine has the memory, or leave TER out (metrics=[bleu,chrf])."
+            )
 
     def _details(self, score: Any) -> Dict[str, Any]:
         return {"num_edits": float(score.num_edits), "ref_length": float(score.ref_length)}

@@ -1,21 +1,20 @@
-"""Report files, written atomically.
+"""Report files: what each format renders, by name.
 
-All files of a run are rendered first, then each is written to a temporary
-file beside its target and moved into place with ``os.replace``: a run that
-fails or is interrupted leaves either the old file or the new one, never a
-half-written one.
+All files of a run are rendered first, then written as one set by
+``report_set``: a run that fails or is interrupted leaves the earlier set
+as it was, never a mix.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 import json
+from pathlib import Path
 from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 from ..errors import ConfigError
+from ..plain import markdown_cell
 from ..results import RunResult
+from .report_set import write_report_set
 from .summary import summarize
 
 
@@ -28,7 +27,7 @@ def render_markdown(result: RunResult) -> str:
     summary = summarize(result)
     info = result.testset
     lines = [
-        f"### mt-eval: {info.name}",
+        f"### mt-eval: {_escape(info.name)}",
         "",
         f"{info.segments} segments · checksum `{info.checksum}`",
         "",
@@ -42,7 +41,7 @@ def render_markdown(result: RunResult) -> str:
     lines.append("Best per metric in **bold**; [low–high] is the confidence interval, gN the rank group.")
     for title, items in (("Statistics", summary.statistics + summary.significant), ("Flags", summary.flags), ("Skipped", summary.skipped), ("Notes", summary.notes)):
         if items:
-            lines += ["", f"**{title}**", ""] + [f"- {item}" for item in items]
+            lines += ["", f"**{title}**", ""] + [f"- {_escape(item)}" for item in items]
     for metric, (names, matrix) in summary.wins.items():
         lines += ["", f"**Wins, {metric}** (row significantly better than column)", ""]
         lines.append("| | " + " | ".join(_escape(n) for n in names) + " |")
@@ -62,7 +61,7 @@ def _markdown_cell(cell) -> str:
 
 
 def _escape(text: str) -> str:
-    return text.replace("|", "\\|")
+    return markdown_cell(text)
 
 
 def segment_rows(result: RunResult) -> List[Dict[str, Any]]:
@@ -87,7 +86,7 @@ def segment_rows(result: RunResult) -> List[Dict[str, Any]]:
 
 
 def render_segments_jsonl(result: RunResult) -> str:
-    return "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in segment_rows(result))
+    return "".join(json.dumps(row, ensure_ascii=False, allow_nan=False) + "\n" for row in segment_rows(result))
 
 
 def render_segments_parquet(result: RunResult) -> bytes:
@@ -123,39 +122,17 @@ def check_formats(formats: Sequence[str]) -> List[str]:
     return list(formats)
 
 
+def report_file_names() -> List[str]:
+    """Every file name a report set of any format may hold."""
+    return [filename for files in RENDERERS.values() for filename, _ in files]
+
+
+def render_files(result: RunResult, formats: Sequence[str]) -> Dict[str, Union[str, bytes]]:
+    """Render every requested format: file name → content."""
+    return {filename: renderer(result) for fmt in check_formats(formats) for filename, renderer in RENDERERS[fmt]}
+
+
 def write_reports(result: RunResult, directory: str | Path, formats: Sequence[str]) -> List[Path]:
-    """Render every requested format, then move each into place atomically."""
-    directory = Path(directory)
-    rendered = []
-    for fmt in check_formats(formats):
-        for filename, renderer in RENDERERS[fmt]:
-            rendered.append((directory / filename, renderer(result)))
-    directory.mkdir(parents=True, exist_ok=True)
-    written = []
-    for path, content in rendered:
-        atomic_write_text(path, content)
-        written.append(path)
-    return written
-
-
-def atomic_write_text(path: Path, content: Union[str, bytes]) -> None:
-    """Write to a temporary file beside ``path``, fsync, then rename over it."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            if isinstance(content, str):
-                content = content.encode("utf-8")
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp makes it private; a report is not
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    """Render every requested format and write them as one report set
+    (all or nothing; see ``report_set``)."""
+    return write_report_set(directory, render_files(result, formats), report_file_names())

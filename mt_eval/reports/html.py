@@ -106,7 +106,7 @@ def _sort_data(result: RunResult, scored: List[str]) -> Markup:
         "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in range(result.testset.segments)],
     }
     # "<" escaped so that no text in the data can close the script element.
-    return Markup(json.dumps(data, separators=(",", ":")).replace("<", "\\u003c"))
+    return Markup(json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c"))
 
 
 def _sort_keys(names: Sequence[str], scored: List[str]) -> List[Dict[str, str]]:
@@ -120,10 +120,17 @@ def _sort_keys(names: Sequence[str], scored: List[str]) -> List[Dict[str, str]]:
     return keys
 
 
+# difflib's matching is quadratic in the worst case: beyond this many
+# reference × output words a segment is shown without its diff, and says so.
+DIFF_MAX_WORD_PAIRS = 250_000
+
+
 def _diff(reference: str, output: str) -> Markup:
     """The output's words, with those not matching the reference (or the
     other draft) marked, and the reference's missing words struck through."""
     ref_words, out_words = reference.split(), output.split()
+    if len(ref_words) * len(out_words) > DIFF_MAX_WORD_PAIRS:
+        return Markup(f'<span class="note">[diff not shown: segment too long]</span> {escape(output)}')
     parts: List[str] = []
     for op, r1, r2, o1, o2 in difflib.SequenceMatcher(None, ref_words, out_words, autojunk=False).get_opcodes():
         if op == "equal":

@@ -20,7 +20,8 @@ def _figure(columns: int, height: float = 2.8):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
+    # text.parse_math off: a system named "cost $\\frac$" is a name, not mathtext.
+    plt.rcParams.update({"text.parse_math": False, "svg.fonttype": "none", "font.size": 9, "axes.spines.top": False, "axes.spines.right": False})
     figure, axes = plt.subplots(1, columns, figsize=(max(3.2 * columns, 4.5), height), squeeze=False)
     return plt, figure, list(axes[0])
 

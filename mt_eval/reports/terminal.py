@@ -11,14 +11,16 @@ from rich.table import Table
 from rich.text import Text
 
 from ..results import RunResult
+from ..plain import visible
 from .summary import summarize
 
 
 def render(result: RunResult, console: Console) -> None:
     summary = summarize(result)
     info = result.testset
+    # Names are Text, never markup: a system called "gpt[/temp]" is a name.
     table = Table(
-        title=f"{info.name} · {info.segments} segments",
+        title=Text(f"{visible(info.name)} · {info.segments} segments"),
         caption="* best · ± half the CI · gN rank group",
     )
     table.add_column("system", style="cyan", no_wrap=True)
@@ -35,22 +37,22 @@ def render(result: RunResult, console: Console) -> None:
             else:
                 rendered.append(Text(cell.compact))
         rendered.append(Text(str(flag_count), style="yellow" if flag_count else "dim"))
-        table.add_row(name, *rendered)
+        table.add_row(Text(visible(name)), *rendered)
     console.print(table)
     sections = []
     if summary.flags:
         sections.append(Text("Flags", style="bold yellow"))
-        sections.extend(Text(f"  {line}") for line in summary.flags)
+        sections.extend(Text(f"  {visible(line)}") for line in summary.flags)
     if summary.skipped:
         sections.append(Text("Skipped", style="bold red"))
-        sections.extend(Text(f"  {line}") for line in summary.skipped)
+        sections.extend(Text(f"  {visible(line)}") for line in summary.skipped)
     if summary.statistics:
         sections.append(Text("Statistics", style="bold"))
         sections.extend(Text(f"  {line}", style="yellow" if line.startswith("WEAK") else "") for line in summary.statistics)
-        sections.extend(Text(f"  {line}") for line in summary.significant or ["no significant differences"])
+        sections.extend(Text(f"  {visible(line)}") for line in summary.significant or ["no significant differences"])
     sections.append(Text("Notes", style="bold"))
     sections.append(Text(f"  test set checksum: {info.checksum}"))
-    sections.extend(Text(f"  {line}") for line in summary.notes)
+    sections.extend(Text(f"  {visible(line)}") for line in summary.notes)
     sections.append(Text("Signatures", style="bold"))
     sections.extend(Text(f"  {metric}: {signature}") for metric, signature in summary.signatures.items())
     # Long signatures stay on one line each: wrapped, they cannot be copied.

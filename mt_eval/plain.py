@@ -1,0 +1,53 @@
+"""Names and texts as plain text, whatever they hold.
+
+Every output format has characters that mean something to it: rich markup
+(``[bold]``), Markdown table syntax (``|``, newlines, raw HTML), XML (C0
+control characters are not allowed at all), a terminal (ESC sequences). The
+functions here make a string inert for one of them; names with control
+characters are refused at input (``check_name``), so these are the second
+line of defence, for texts such as file paths and reasons.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .errors import ConfigError
+
+# C0 controls (except tab), DEL and C1 controls: never part of a name.
+_CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# Never in a name: every C0/C1 control (tab and newline too), DEL, and the
+# Unicode line and paragraph separators.
+_NOT_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# What XML 1.0 cannot hold, even escaped.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def check_name(key: str, name: object) -> str:
+    """A system or test-set name: non-empty, no control characters."""
+    text = str(name)
+    if not text.strip():
+        raise ConfigError(f"{key}: a name is empty. Give every system and test set a visible name.")
+    found = _NOT_IN_NAME.search(text)
+    if found:
+        raise ConfigError(f"{key}: the name {visible(text)!r} contains the control character {found.group()!r}. Use plain text for names.")
+    return text
+
+
+def visible(text: str) -> str:
+    """Control characters (ESC above all) shown as escapes, so that nothing
+    a file name or input holds can drive the terminal."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), str(text))
+
+
+def markdown_cell(text: str) -> str:
+    """Text for a GitHub-flavoured Markdown table cell or list item: HTML
+    escaped, pipes escaped, line breaks and controls made visible."""
+    text = visible(str(text).replace("\r\n", " ").replace("\n", " ").replace("\r", " "))
+    return html.escape(text, quote=False).replace("|", "\\|")
+
+
+def xml_text(text: str) -> str:
+    """Text XML 1.0 can hold: characters it forbids become U+FFFD."""
+    return _NOT_XML.sub("\ufffd", str(text))

@@ -1,0 +1,117 @@
+"""Field-by-field validation of a ``report.json`` read back from disk.
+
+A baseline is somebody's file: it may be truncated, hand-edited, produced by
+another tool, or hostile. Before any scoring starts, every field the gate
+will use is checked for its type, finiteness and length, and the first
+problem is reported with its path in the document (``systems[0].scores.bleu
+.score``), so a run never fails halfway, nor compares against garbage.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, List
+
+from .errors import InputError
+
+
+class _Problem(Exception):
+    pass
+
+
+def check_report(data: Any, origin: str) -> None:
+    """Raise InputError naming ``origin`` and the first bad field."""
+    try:
+        _check(data)
+    except _Problem as problem:
+        raise InputError(f"{origin}: not a usable mt-eval report: {problem}. Re-create it with mt-eval.") from None
+
+
+def _check(data: Any) -> None:
+    _expect(isinstance(data, dict), "", "an object", data)
+    testset = _field(data, "testset", dict)
+    segments = _field(testset, "segments", int, "testset.")
+    _expect(segments >= 1, "testset.segments", "a positive number of segments", segments)
+    _field(testset, "checksum", str, "testset.")
+    _field(testset, "name", str, "testset.")
+    metrics = _field(data, "metrics", list)
+    for i, metric in enumerate(metrics):
+        _expect(isinstance(metric, str), f"metrics[{i}]", "a metric name", metric)
+    systems = _field(data, "systems", list)
+    _expect(len(systems) > 0, "systems", "at least one system", systems)
+    names = set()
+    for i, system in enumerate(systems):
+        where = f"systems[{i}]"
+        _expect(isinstance(system, dict), where, "an object", system)
+        name = _field(system, "name", str, where + ".")
+        _expect(bool(name.strip()), where + ".name", "a non-empty name", name)
+        _expect(name not in names, where + ".name", "a name no other system has", name)
+        names.add(name)
+        scores = _field(system, "scores", dict, where + ".")
+        for metric, score in scores.items():
+            _check_score(score, f"{where}.scores.{metric}", segments)
+
+
+def _check_score(score: Any, where: str, segments: int) -> None:
+    _expect(isinstance(score, dict), where, "an object", score)
+    status = score.get("status", "ok")
+    _expect(status in ("ok", "skipped"), where + ".status", '"ok" or "skipped"', status)
+    if "higher_is_better" in score:
+        _expect(isinstance(score["higher_is_better"], bool), where + ".higher_is_better", "true or false", score["higher_is_better"])
+    if status != "ok":
+        return
+    _finite(score.get("score"), where + ".score")
+    for key in ("signature", "segment_signature"):
+        if key in score:
+            _expect(isinstance(score[key], str), f"{where}.{key}", "text", score[key])
+    if "signature_parts" in score:
+        parts = score["signature_parts"]
+        _expect(isinstance(parts, dict) and all(isinstance(v, str) for v in parts.values()), where + ".signature_parts", "an object of texts", parts)
+    if score.get("segments") is not None:
+        values = score["segments"]
+        _expect(isinstance(values, list) and len(values) == segments, where + ".segments", f"a list of {segments} numbers", _shape(values))
+        for j, value in enumerate(values):
+            _finite(value, f"{where}.segments[{j}]")
+    if score.get("stats") is not None:
+        rows = score["stats"]
+        _expect(isinstance(rows, list) and len(rows) == segments, where + ".stats", f"a list of {segments} rows", _shape(rows))
+        width = None
+        for j, row in enumerate(rows):
+            _expect(isinstance(row, list) and (width is None or len(row) == width), f"{where}.stats[{j}]", "a row as long as the others", _shape(row))
+            width = len(row)
+            for k, value in enumerate(row):
+                _finite(value, f"{where}.stats[{j}][{k}]")
+    if score.get("ci") is not None:
+        ci = score["ci"]
+        _expect(isinstance(ci, list) and len(ci) == 2, where + ".ci", "[low, high]", ci)
+        for j, value in enumerate(ci):
+            _finite(value, f"{where}.ci[{j}]")
+
+
+def _field(container: dict, key: str, kind: type, prefix: str = "") -> Any:
+    if key not in container:
+        raise _Problem(f"{prefix}{key}: missing")
+    value = container[key]
+    ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
+    _expect(ok, prefix + key, {dict: "an object", list: "a list", str: "text", int: "a whole number"}[kind], value)
+    return value
+
+
+def _finite(value: Any, where: str) -> None:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    _expect(ok, where, "a finite number", value)
+
+
+def _expect(condition: bool, where: str, expected: str, found: Any) -> None:
+    if not condition:
+        shown = repr(found)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        raise _Problem(f"{where or 'the document'}: expected {expected}, found {shown}")
+
+
+def _shape(value: Any) -> str:
+    return f"a list of {len(value)}" if isinstance(value, list) else repr(value)[:40]
+
+
+__all__: List[str] = ["check_report"]
