@@ -46,8 +46,15 @@ def test_custom_testset_needs_a_source(composed):
     assert OmegaConf.is_missing(config.testset, "source")
 
 
-@pytest.mark.parametrize("launcher, target", [("local_parallel", "joblib"), ("slurm", "submitit")])
-def test_launcher_files_compose(composed, launcher, target):
+@pytest.mark.parametrize("launcher, target, plugin", [
+    ("local_parallel", "joblib", None),  # joblib and submitit come with the test extra: never skipped
+    ("slurm", "submitit", None),
+    ("ray", "ray", "hydra_plugins.hydra_ray_launcher"),
+])
+def test_launcher_files_compose(composed, launcher, target, plugin):
+    # Ray is a large install of its own (extra "ray"): checked where it is installed.
+    if plugin:
+        pytest.importorskip(plugin, reason="hydra-ray-launcher is not installed (pip install -e '.[ray]' for the Ray launcher)")
     config = composed(f"hydra/launcher={launcher}", hydra_config=True)
     assert target in config.hydra.launcher._target_.lower()
 
