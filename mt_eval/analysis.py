@@ -95,7 +95,7 @@ def analyse(
         for name, result in scored.items():
             low, high = st.percentile_interval(resampled[name], float(settings.confidence))
             result.ci = [low, high]
-            result.bootstrap_mean = float(resampled[name].mean())
+            result.bootstrap_mean = st.resample_mean(resampled[name])
             result.signature = f"{result.signature}|{signature}"
             result.signature_parts["statistics"] = signature
         if settings.method == "none":

@@ -167,9 +167,10 @@ class GateConfig:
 class ReportConfig:
     # Where the run writes its reports; by default Hydra's run folder.
     dir: str = "${hydra:runtime.output_dir}"
-    # json: report.json; md: report.md; html: report.html;
-    # segments: segments.jsonl and segments.parquet (one row per system × segment)
-    formats: List[str] = field(default_factory=lambda: ["json", "md", "html", "segments"])
+    # json: report.json and segments.parquet beside it (texts, segment scores
+    # and sufficient statistics); md: report.md; html: report.html;
+    # segments: segments.jsonl too (one JSON row per system × segment; large).
+    formats: List[str] = field(default_factory=lambda: ["json", "md", "html"])
     # Print the rich table to the terminal.
     terminal: bool = True
 

@@ -8,14 +8,18 @@ Bump ``SCHEMA_VERSION`` on any change a reader could notice.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 from .errors import InputError
+from . import segment_table
 from .report_check import check_report
 
-SCHEMA_VERSION = "1.0"
+# 2.0: texts, outputs and sufficient statistics moved from report.json to
+# segments.parquet beside it (see segment_table). 1.x reports still load.
+SCHEMA_VERSION = "2.0"
+READABLE_MAJORS = ("1", "2")
 
 
 @dataclass
@@ -31,8 +35,9 @@ class MetricResult:
     higher_is_better: bool = True
     reason: Optional[str] = None  # why it was skipped
     # Per-segment sufficient statistics (sacrebleu's n-gram/character/edit
-    # counts): what a corpus score is recomputed from when resampling.
-    stats: Optional[List[List[float]]] = None
+    # counts, segments × statistics): what a corpus score is recomputed from
+    # when resampling. Written to segments.parquet, not report.json.
+    stats: Optional[Any] = None
     details: Dict[str, Any] = field(default_factory=dict)
     # The pieces joined in `signature`: metric (the metric's own signature),
     # normalization, statistics. The gate compares the first two.
@@ -48,9 +53,7 @@ class MetricResult:
     def to_dict(self) -> Dict[str, Any]:
         if self.status != "ok":
             return {"status": self.status, "reason": self.reason, "higher_is_better": self.higher_is_better}
-        data = asdict(self)
-        data.pop("metric")
-        data.pop("reason")
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("metric", "reason", "stats")}
         return {key: value for key, value in data.items() if value is not None}
 
     @classmethod
@@ -72,7 +75,6 @@ class SystemResult:
             "origin": self.origin,
             "flags": self.flags,
             "scores": {metric: result.to_dict() for metric, result in self.scores.items()},
-            "outputs": self.outputs,
         }
 
     @classmethod
@@ -103,6 +105,9 @@ class TestSetInfo:
     __test__ = False
 
 
+TESTSET_FIELDS = {f.name for f in fields(TestSetInfo)}
+
+
 @dataclass
 class RunResult:
     testset: TestSetInfo
@@ -127,7 +132,8 @@ class RunResult:
             "schema_version": self.schema_version,
             "tool": self.tool,
             "created": self.created,
-            "testset": asdict(self.testset),
+            "testset": {key: value for key, value in asdict(self.testset).items() if key != "texts"},
+            "data": {"segments": segment_table.FILE_NAME},
             "metrics": self.metrics,
             "systems": [system.to_dict() for system in self.systems],
             "statistics": self.statistics,
@@ -145,7 +151,7 @@ class RunResult:
             schema_version=data["schema_version"],
             tool=data.get("tool", {}),
             created=data.get("created", ""),
-            testset=TestSetInfo(**data["testset"]),
+            testset=TestSetInfo(**{key: value for key, value in data["testset"].items() if key in TESTSET_FIELDS}),
             metrics=list(data["metrics"]),
             systems=[SystemResult.from_dict(system) for system in data["systems"]],
             config=data.get("config", {}),
@@ -167,9 +173,14 @@ class RunResult:
         if not isinstance(data, dict) or "schema_version" not in data:
             raise InputError(f"{path}: not an mt-eval report (no schema_version).")
         major = str(data["schema_version"]).split(".")[0]
-        if major != SCHEMA_VERSION.split(".")[0]:
+        if major not in READABLE_MAJORS:
             raise InputError(f"{path}: report schema {data['schema_version']} cannot be read by this mt-eval (schema {SCHEMA_VERSION}).")
         check_report(data, str(path))
+        if major != "1":  # texts and statistics live beside it
+            name = (data.get("data") or {}).get("segments", segment_table.FILE_NAME)
+            if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", ".."):
+                raise InputError(f"{path}: data.segments must be a file name beside the report, found {name!r}.")
+            data = segment_table.read_into(data, path.parent / name)
         try:
             return cls.from_dict(data)
         except (KeyError, TypeError) as error:

@@ -35,6 +35,7 @@ calling a system significantly different from itself.
 from __future__ import annotations
 
 import math
+import statistics
 from typing import Callable, Dict, Hashable, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 import numpy as np
@@ -81,7 +82,9 @@ def bootstrap_weight_chunks(segments: int, resamples: int, seed: int, chunk_rows
 def resampled_scores(stats: np.ndarray, weights: np.ndarray, score: ScoreFunction) -> np.ndarray:
     """The corpus score of every resample: one matrix product, then the
     metric's own function on each summed row."""
-    return np.array([score(row) for row in _summed(stats, weights)], dtype=np.float64)
+    # The scores keep the type the metric's function returns (sacrebleu's:
+    # float32 under NumPy 2), so means and p-values equal sacrebleu's own.
+    return np.array([score(row) for row in _summed(stats, weights)])
 
 
 def _summed(stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -106,6 +109,13 @@ def bootstrap_scores(
         for key, (stats, score) in matrices.items():
             out[key].append(resampled_scores(stats, weights, score))
     return {key: (np.concatenate(parts) if parts else np.zeros(0)) for key, parts in out.items()}
+
+
+def resample_mean(scores: np.ndarray) -> float:
+    """The mean of resampled scores as sacrebleu computes it
+    (``statistics.mean``: exact, then rounded once to the scores' own type),
+    so ``bootstrap_mean`` equals its CLI's μ under NumPy 1 and 2 alike."""
+    return float(statistics.mean(list(scores))) if len(scores) else float("nan")
 
 
 def percentile_interval(scores: np.ndarray, confidence: float) -> Tuple[float, float]:

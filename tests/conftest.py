@@ -84,6 +84,24 @@ def sacrebleu_cli(*args: str) -> str:
     return completed.stdout
 
 
+def sacrebleu_paired(reference: Path, systems: List[Path], test_type: str, n_samples: int, metrics=("bleu", "chrf", "ter")) -> dict:
+    """p-values of sacrebleu's own paired test (``PairedTest``), built exactly
+    as its CLI builds it for ``-m ... --paired-bs/--paired-ar``: the first
+    system is the baseline. (The CLI's JSON output itself fails on NumPy 2,
+    where sacrebleu returns float32 values json cannot write.)
+    Returns {file stem: {metric: p_value}}."""
+    from sacrebleu.metrics import METRICS
+    from sacrebleu.significance import PairedTest
+
+    refs = [reference.read_text(encoding="utf-8").splitlines()]
+    named = [(path.stem, path.read_text(encoding="utf-8").splitlines()) for path in systems]
+    built = {name: METRICS[name.upper()](references=refs) for name in metrics}
+    _, scores = PairedTest(named, built, references=None, test_type=test_type, n_samples=n_samples)()
+    columns = [key for key in scores if key != "System"]  # sacrebleu names them BLEU, chrF2, TER, in our order
+    return {stem: {name: scores[column][i].p_value for name, column in zip(metrics, columns)}
+            for i, stem in enumerate(scores["System"]) if i > 0}
+
+
 def write_lines(path: Path, lines: List[str], newline: str = "\n", bom: bool = False) -> Path:
     data = newline.join(lines) + newline
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))

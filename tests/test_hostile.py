@@ -239,7 +239,7 @@ def test_old_report_files_of_other_formats_do_not_survive_into_a_new_set(run_cli
     assert (tmp_path / "run" / "report.html").exists()
     (tmp_path / "run" / "notes.txt").write_text("mine")
     assert run_cli("report.terminal=false", "metrics=[bleu]", "report.formats=[json]", f"report.dir={tmp_path / 'run'}").code == 0
-    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["notes.txt", "report.json"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["notes.txt", "report.json", "segments.parquet"]
 
 
 def test_a_fixed_report_dir_under_multirun_gets_a_folder_per_job(tmp_path):

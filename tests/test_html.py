@@ -19,7 +19,7 @@ LEXICAL = "metrics=[bleu,chrf,ter]"
 
 @pytest.fixture
 def bundled_html(run_cli, tmp_path):
-    result = run_cli("report.terminal=false")
+    result = run_cli("report.terminal=false", "report.formats=[json,md,html,segments]")
     assert result.code == 0, result.err
     return tmp_path / "report" / "report.html"
 
@@ -84,7 +84,7 @@ def test_segment_tables_load_without_our_code(bundled_html):
 def test_formats_choose_the_files(run_cli, tmp_path):
     result = run_cli(LEXICAL, "report.formats=[json]", "report.terminal=false")
     assert result.code == 0
-    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["report.json"]
+    assert sorted(p.name for p in (tmp_path / "report").iterdir()) == ["report.json", "segments.parquet"]
 
 
 @pytest.mark.skipif(render_report.chromium() is None, reason="no chromium here (CI installs Debian's chromium)")

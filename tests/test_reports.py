@@ -38,7 +38,15 @@ def test_report_json_fields(default_report):
             score = system["scores"][metric]
             assert set(score) >= {"score", "signature", "segments"}
             assert len(score["segments"]) == 14
-            assert len(score["stats"]) == 14
+            assert "stats" not in score  # schema 2: in segments.parquet beside the report
+    assert report["data"] == {"segments": "segments.parquet"}
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(default_report / "segments.parquet")
+    assert table.num_rows == 14 * 2
+    for metric in ("bleu", "chrf", "ter"):
+        stats = table.column(f"{metric}.stats").to_pylist()
+        assert len(stats) == 28 and all(len(row) == len(stats[0]) for row in stats)
     assert report["systems"][0]["scores"]["ter"]["higher_is_better"] is False
     comet = report["systems"][0]["scores"]["comet"]  # no model here: skipped, with a reason, never missing
     assert comet["status"] == "skipped" and comet["reason"]
@@ -158,3 +166,42 @@ def test_default_run_from_any_directory_writes_under_reports(tmp_path):
     written = list((tmp_path / "reports").glob("*/*/report.json"))
     assert len(written) == 1
     assert (written[0].parent / ".hydra" / "config.yaml").exists()
+
+
+def test_a_schema_1_report_still_loads_and_gates(run_cli, tmp_path, default_report):
+    """Baselines written before texts and statistics moved to Parquet (schema
+    1.0: everything inside report.json) are still read, and gate a run."""
+    current = RunResult.load(default_report / "report.json")
+    old = current.to_dict()
+    old["schema_version"] = "1.0"
+    old.pop("data")
+    old["testset"]["texts"] = current.testset.texts
+    for system, loaded in zip(old["systems"], current.systems):
+        system["outputs"] = loaded.outputs
+        for metric, score in system["scores"].items():
+            if loaded.scores[metric].stats is not None:
+                score["stats"] = loaded.scores[metric].stats.tolist()
+    legacy = tmp_path / "legacy" / "report.json"
+    legacy.parent.mkdir()
+    legacy.write_text(json.dumps(old), encoding="utf-8")
+    again = RunResult.load(legacy)
+    assert again.systems[0].scores["bleu"].score == current.systems[0].scores["bleu"].score
+    assert again.testset.texts == current.testset.texts
+    result = run_cli("report.terminal=false", f"gate.baseline={legacy}", f"report.dir={tmp_path / 'gated'}")
+    assert result.code == 0, result.out + result.err
+    assert "no regression" in result.out
+
+
+def test_a_missing_or_damaged_segments_file_is_a_clear_error(tmp_path, default_report):
+    import shutil
+
+    from mt_eval.errors import InputError
+
+    copy = tmp_path / "copy"
+    shutil.copytree(default_report, copy)
+    (copy / "segments.parquet").write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="segments.parquet"):
+        RunResult.load(copy / "report.json")
+    (copy / "segments.parquet").unlink()
+    with pytest.raises(InputError, match="missing"):
+        RunResult.load(copy / "report.json")

@@ -18,8 +18,9 @@ from __future__ import annotations
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Dict, List, Mapping, Optional
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+import numpy as np
 import sacrebleu
 from sacrebleu.metrics.base import Metric as SacrebleuMetric
 
@@ -55,28 +56,28 @@ class SacrebleuLexicalMetric(Metric):
         return dict(self.options)
 
     def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
-        corpus_metric = self.build(testset.references)
+        # Built without references: their n-grams are cached chunk by chunk
+        # inside the workers (extract_statistics), never all at once.
+        corpus_metric = self.build(None)
         sentence_metric = self.build(None, sentence_level=True)
+        # sacrebleu counts references when it caches them; say it here for the signatures.
+        corpus_metric.num_refs = sentence_metric.num_refs = len(testset.references)
         metric_signature = corpus_metric.get_signature().format()
         signature = f"{metric_signature}|{testset.normalization}"
-        # sacrebleu counts references at caching time; the sentence-level
-        # metric never caches, so give it the same count for its signature.
-        sentence_metric.num_refs = corpus_metric.num_refs
         segment_signature = f"{sentence_metric.get_signature().format()}|{testset.normalization}"
         results: Dict[str, MetricResult] = {}
-        all_stats = extract_statistics(corpus_metric, testset.systems, self.jobs, progress)
-        for name, hypotheses in testset.systems.items():
+        all_stats = extract_statistics(corpus_metric, testset.references, testset.systems, self.jobs, progress)
+        for name in testset.systems:
             stats = all_stats[name]
-            corpus = corpus_metric._aggregate_and_compute(stats)
-            segments = [sentence_metric._aggregate_and_compute([row]).score for row in stats]
+            corpus = corpus_metric._compute_score_from_stats(stats.sum(axis=0).tolist())
             results[name] = MetricResult(
                 metric=self.name,
                 score=float(corpus.score),
                 signature=signature,
-                segments=[float(score) for score in segments],
+                segments=segment_scores(sentence_metric, stats),
                 segment_signature=segment_signature,
                 higher_is_better=self.higher_is_better,
-                stats=[[float(value) for value in row] for row in stats],
+                stats=stats,
                 details=self._details(corpus),
                 signature_parts={"metric": metric_signature, "normalization": testset.normalization},
             )
@@ -89,7 +90,9 @@ class SacrebleuLexicalMetric(Metric):
     def score_function(self):
         """sacrebleu's own corpus-score computation from summed statistics."""
         metric = self.build(None)
-        return lambda summed: float(metric._compute_score_from_stats(summed).score)
+        # Not float(): sacrebleu's own type (float32 under NumPy 2, where it
+        # computes in float32) keeps resampled means equal to its CLI's.
+        return lambda summed: metric._compute_score_from_stats(summed).score
 
 
 # TER's per-segment limit in words (ter.max_segment_words).
@@ -103,53 +106,66 @@ def _words_over(text: str, limit: int) -> bool:
 
 # Below this many hypotheses in all, starting processes costs more than it saves.
 PARALLEL_MIN_SEGMENTS = 2000
-_worker_metric: Optional[SacrebleuMetric] = None  # set in the parent before forking
+# Segments per unit of work: the references' n-gram caches of one chunk are
+# all that is alive at a time (sacrebleu's CLI caches every reference at once).
+CHUNK_SEGMENTS = 2000
+_worker_state: Optional[tuple] = None  # (metric, references, systems), set in the parent before forking
 
 
 def extract_statistics(
-    metric: SacrebleuMetric, systems: Mapping[str, List[str]], jobs: int, progress: Optional[Progress] = None
-) -> Dict[str, List[List[float]]]:
-    """sacrebleu's per-segment statistics for every system, in ``jobs``
-    forked processes when the work is large enough (TER's shift search is
-    CPU-bound: about 7 ms a segment). Workers inherit the metric with its
-    reference cache; each scores a slice of one system."""
-    total = sum(len(lines) for lines in systems.values())
-    if jobs <= 1 or total < PARALLEL_MIN_SEGMENTS or "fork" not in multiprocessing.get_all_start_methods():
-        results = {}
-        for name, hypotheses in systems.items():
-            results[name] = metric._extract_corpus_statistics(hypotheses, None)
-            if progress:
-                progress(len(hypotheses))
-        return results
-    global _worker_metric
-    _worker_metric = metric
+    metric: SacrebleuMetric, references: Sequence[Sequence[str]], systems: Mapping[str, Sequence[str]], jobs: int,
+    progress: Optional[Progress] = None, chunk: int = CHUNK_SEGMENTS,
+) -> Dict[str, np.ndarray]:
+    """sacrebleu's per-segment sufficient statistics for every system, as
+    one float64 array per system (segments × statistics).
+
+    The test set is cut into chunks of segments. For each chunk, sacrebleu
+    caches that chunk's references (its own ``_cache_references``) and then
+    extracts every system's statistics against them, so each reference is
+    processed once for all systems and memory holds one chunk's caches.
+    With ``jobs`` > 1 and enough work, chunks run in forked processes, which
+    inherit the texts and share nothing else."""
+    size = len(next(iter(systems.values()))) if systems else 0
+    spans = [(start, min(size, start + chunk)) for start in range(0, size, chunk)]
+    total = size * len(systems)
+    global _worker_state
+    _worker_state = (metric, references, systems)
     try:
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            chunk = max(1, -(-total // (jobs * 4)))  # a few chunks per process keeps them all busy
-            futures = {
-                (name, start): pool.submit(_extract_slice, hypotheses[start : start + chunk], start)
-                for name, hypotheses in systems.items()
-                for start in range(0, len(hypotheses), chunk)
-            }
-            parts: Dict[str, Dict[int, List[List[float]]]] = {name: {} for name in systems}
-            for (name, start), future in futures.items():
-                parts[name][start] = future.result()
+        if jobs <= 1 or total < PARALLEL_MIN_SEGMENTS or len(spans) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+            parts = []
+            for span in spans:
+                parts.append(_extract_chunk(span))
                 if progress:
-                    progress(len(parts[name][start]))
+                    progress((span[1] - span[0]) * len(systems))
+        else:
+            with ProcessPoolExecutor(min(jobs, len(spans)), mp_context=multiprocessing.get_context("fork")) as pool:
+                parts = []
+                for span, part in zip(spans, pool.map(_extract_chunk, spans)):
+                    parts.append(part)
+                    if progress:
+                        progress((span[1] - span[0]) * len(systems))
     finally:
-        _worker_metric = None
-    return {name: [row for start in sorted(slices) for row in slices[start]] for name, slices in parts.items()}
+        _worker_state = None
+    return {name: np.concatenate([part[name] for part in parts]) if parts else np.zeros((0, 0)) for name in systems}
 
 
-def _extract_slice(hypotheses: List[str], start: int) -> List[List[float]]:
-    metric = _worker_metric
-    assert metric is not None, "forked without a metric"
-    cache = metric._ref_cache
-    metric._ref_cache = cache[start : start + len(hypotheses)]  # this process's copy only
+def _extract_chunk(span: Tuple[int, int]) -> Dict[str, np.ndarray]:
+    metric, references, systems = _worker_state  # type: ignore[misc]
+    start, end = span
+    metric._ref_cache = metric._cache_references([refs[start:end] for refs in references])
     try:
-        return metric._extract_corpus_statistics(hypotheses, None)
+        return {name: np.asarray(metric._extract_corpus_statistics(hyps[start:end], None), dtype=np.float64)
+                for name, hyps in systems.items()}
     finally:
-        metric._ref_cache = cache
+        metric._ref_cache = None
+
+
+def segment_scores(sentence_metric: SacrebleuMetric, stats: np.ndarray) -> List[float]:
+    """Each segment's score from its own statistics row, with sacrebleu's
+    sentence-level computation (as ``sentence_score`` does, without
+    re-tokenising)."""
+    compute = sentence_metric._compute_score_from_stats
+    return [float(compute(row).score) for row in stats.tolist()]
 
 
 class Bleu(SacrebleuLexicalMetric):
@@ -181,8 +197,8 @@ class Bleu(SacrebleuLexicalMetric):
 
     def _details(self, score: Any) -> Dict[str, Any]:
         return {
-            "counts": list(score.counts),
-            "totals": list(score.totals),
+            "counts": [int(c) for c in score.counts],
+            "totals": [int(t) for t in score.totals],
             "precisions": [float(p) for p in score.precisions],
             "bp": float(score.bp),
             "sys_len": int(score.sys_len),

@@ -13,6 +13,7 @@ from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from ..plain import markdown_cell
+from .. import segment_table
 from ..results import RunResult
 from .report_set import write_report_set
 from .summary import summarize
@@ -90,14 +91,7 @@ def render_segments_jsonl(result: RunResult) -> str:
 
 
 def render_segments_parquet(result: RunResult) -> bytes:
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
-    rows = segment_rows(result)
-    table = pa.Table.from_pylist(rows) if rows else pa.table({})
-    buffer = pa.BufferOutputStream()
-    pq.write_table(table, buffer)
-    return buffer.getvalue().to_pybytes()
+    return segment_table.render(result)
 
 
 def render_html(result: RunResult) -> str:
@@ -108,10 +102,11 @@ def render_html(result: RunResult) -> str:
 
 # format → the files it writes, each with its renderer (text or bytes)
 RENDERERS: Dict[str, List[Tuple[str, Callable[[RunResult], Union[str, bytes]]]]] = {
-    "json": [("report.json", render_json)],
+    # report.json keeps the summary; texts and statistics go beside it.
+    "json": [("report.json", render_json), (segment_table.FILE_NAME, render_segments_parquet)],
     "md": [("report.md", render_markdown)],
     "html": [("report.html", render_html)],
-    "segments": [("segments.jsonl", render_segments_jsonl), ("segments.parquet", render_segments_parquet)],
+    "segments": [("segments.jsonl", render_segments_jsonl), (segment_table.FILE_NAME, render_segments_parquet)],
 }
 
 
@@ -124,12 +119,17 @@ def check_formats(formats: Sequence[str]) -> List[str]:
 
 def report_file_names() -> List[str]:
     """Every file name a report set of any format may hold."""
-    return [filename for files in RENDERERS.values() for filename, _ in files]
+    return list(dict.fromkeys(filename for files in RENDERERS.values() for filename, _ in files))
 
 
 def render_files(result: RunResult, formats: Sequence[str]) -> Dict[str, Union[str, bytes]]:
     """Render every requested format: file name → content."""
-    return {filename: renderer(result) for fmt in check_formats(formats) for filename, renderer in RENDERERS[fmt]}
+    rendered: Dict[str, Union[str, bytes]] = {}
+    for fmt in check_formats(formats):
+        for filename, renderer in RENDERERS[fmt]:
+            if filename not in rendered:  # segments.parquet serves two formats
+                rendered[filename] = renderer(result)
+    return rendered
 
 
 def write_reports(result: RunResult, directory: str | Path, formats: Sequence[str]) -> List[Path]:

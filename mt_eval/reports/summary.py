@@ -125,6 +125,12 @@ def _flag_count(flags: Dict) -> int:
     return sum(sum(map(len, found)) if kind == "duplicated" else len(found) for kind, found in flags.items())
 
 
+# Flag lists in the terminal, Markdown and HTML summaries: the first few line
+# numbers and a count; the full lists are in report.json.
+FLAG_LINES_SHOWN = 10
+FLAG_GROUPS_SHOWN = 3
+
+
 def _flag_lines(result: RunResult) -> List[str]:
     lines = []
     for system in result.systems:
@@ -133,9 +139,14 @@ def _flag_lines(result: RunResult) -> List[str]:
             if not found:
                 continue
             if kind == "duplicated":
-                where = "; ".join("lines " + ", ".join(map(str, group)) for group in found)
+                shown = "; ".join("lines " + ", ".join(map(str, group[:FLAG_LINES_SHOWN])) + (" …" if len(group) > FLAG_LINES_SHOWN else "")
+                                  for group in found[:FLAG_GROUPS_SHOWN])
+                more = f" … ({len(found)} groups, {sum(map(len, found))} lines in all)" if len(found) > FLAG_GROUPS_SHOWN else ""
+                where = shown + more
             else:
-                where = "line" + ("s " if len(found) > 1 else " ") + ", ".join(map(str, found[:20])) + (" …" if len(found) > 20 else "")
+                where = "line" + ("s " if len(found) > 1 else " ") + ", ".join(map(str, found[:FLAG_LINES_SHOWN]))
+                if len(found) > FLAG_LINES_SHOWN:
+                    where += f" … ({len(found)} in all)"
             lines.append(f"{system.name}: {label}: {where}")
     return lines
 
@@ -157,5 +168,6 @@ def _notes(result: RunResult) -> List[str]:
         if changes:
             notes.append(f"{record['role']} ({record['origin']}): " + "; ".join(changes))
     if info.excluded_lines:
-        notes.append(f"excluded {len(info.excluded_lines)} segments with an empty reference (lines {', '.join(map(str, info.excluded_lines))})")
+        shown = ", ".join(map(str, info.excluded_lines[:FLAG_LINES_SHOWN])) + (" …" if len(info.excluded_lines) > FLAG_LINES_SHOWN else "")
+        notes.append(f"excluded {len(info.excluded_lines)} segments with an empty reference (lines {shown})")
     return notes

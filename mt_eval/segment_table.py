@@ -1,0 +1,133 @@
+"""The columnar file beside ``report.json``: ``segments.parquet``.
+
+One row per system × segment, in system order then segment order:
+``system``, ``segment`` (0-based), ``line`` (in the input files), ``source``,
+``references`` (list), ``output``, then per metric ``<metric>`` (the segment
+score, null where the metric was skipped) and, for metrics with sufficient
+statistics (BLEU, chrF, TER), ``<metric>.stats`` (sacrebleu's per-segment
+statistics as a fixed-size list of float64). It loads with pandas or
+`datasets` without mt-eval; the gate reads a baseline's statistics from it.
+
+Built column by column with pyarrow (texts and numbers never pass through
+Python objects one by one), so it stays cheap at a million segments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Dict, List, Optional
+
+import numpy as np
+
+from .errors import InputError
+
+FILE_NAME = "segments.parquet"
+
+
+def build_table(result: Any) -> Any:
+    """The pyarrow Table of a RunResult."""
+    import pyarrow as pa
+
+    texts = result.testset.texts
+    source: List[str] = list(texts.get("source") or [])
+    references: List[List[str]] = [list(r) for r in texts.get("references") or []]
+    size = result.testset.segments
+    lines = np.asarray(result.testset.line_numbers or range(1, size + 1), dtype=np.int64)
+    widths = {}
+    for metric in result.metrics:
+        for system in result.systems:
+            score = system.scores.get(metric)
+            if score is not None and score.status == "ok" and score.stats is not None and len(score.stats):
+                widths[metric] = int(np.asarray(score.stats).shape[1])
+                break
+    source_array = pa.array(source, type=pa.string()) if source else pa.nulls(size, pa.string())
+    if references:
+        refs_flat = pa.array([text for row in zip(*references) for text in row], type=pa.string())
+        offsets = pa.array(np.arange(0, (size + 1) * len(references), len(references), dtype=np.int32))
+        references_array = pa.ListArray.from_arrays(offsets, refs_flat)
+    else:
+        references_array = pa.array([[] for _ in range(size)], type=pa.list_(pa.string()))
+    tables = []
+    for system in result.systems:
+        columns: Dict[str, Any] = {
+            "system": pa.array([system.name] * size, type=pa.string()),
+            "segment": pa.array(np.arange(size, dtype=np.int64)),
+            "line": pa.array(lines),
+            "source": source_array,
+            "references": references_array,
+            "output": pa.array(list(system.outputs), type=pa.string()) if system.outputs else pa.nulls(size, pa.string()),
+        }
+        for metric in result.metrics:
+            score = system.scores.get(metric)
+            ok = score is not None and score.status == "ok" and score.segments is not None
+            columns[metric] = pa.array(np.asarray(score.segments, dtype=np.float64)) if ok else pa.nulls(size, pa.float64())
+            if metric in widths:
+                list_type = pa.list_(pa.float64(), widths[metric])
+                if ok and score.stats is not None:
+                    flat = pa.array(np.ascontiguousarray(np.asarray(score.stats, dtype=np.float64)).ravel())
+                    columns[f"{metric}.stats"] = pa.FixedSizeListArray.from_arrays(flat, widths[metric])
+                else:
+                    columns[f"{metric}.stats"] = pa.nulls(size, list_type)
+        tables.append(pa.table(columns))
+    return pa.concat_tables(tables) if tables else pa.table({})
+
+
+def render(result: Any) -> bytes:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    buffer = pa.BufferOutputStream()
+    pq.write_table(build_table(result), buffer, compression="zstd")
+    return buffer.getvalue().to_pybytes()
+
+
+def read_into(report: Dict[str, Any], path: Path) -> Dict[str, Any]:
+    """Put texts, outputs and statistics from ``segments.parquet`` back into
+    a schema-2 report dict, so it reads as a whole run. Every failure is an
+    InputError naming the file."""
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except FileNotFoundError:
+        raise InputError(f"{path}: missing. The report beside it keeps its texts and statistics in this file; copy both together.") from None
+    except OSError as error:
+        raise InputError(f"{path}: not a readable Parquet file ({error}).") from None
+    except Exception as error:  # pyarrow raises its own types for damaged files
+        raise InputError(f"{path}: not a readable Parquet file ({type(error).__name__}: {error}).") from None
+    size = report["testset"]["segments"]
+    required = {"system", "segment", "source", "references", "output"}
+    missing = required - set(table.column_names)
+    if missing:
+        raise InputError(f"{path}: columns {', '.join(sorted(missing))} are missing.")
+    systems = table.column("system").to_pylist()
+    order = {}
+    for index, name in enumerate(systems):
+        order.setdefault(name, []).append(index)
+    first: Optional[List[int]] = None
+    for system in report["systems"]:
+        rows = order.get(system["name"])
+        if rows is None or len(rows) != size:
+            raise InputError(f"{path}: system {system['name']!r} has {0 if rows is None else len(rows)} rows, the report says {size} segments.")
+        segment = np.asarray(table.column("segment").take(rows).to_numpy())
+        if not np.array_equal(segment, np.arange(size)):
+            raise InputError(f"{path}: the rows of system {system['name']!r} are not segments 0..{size - 1} in order.")
+        first = first or rows
+        system["outputs"] = table.column("output").take(rows).to_pylist()
+        for metric, score in system["scores"].items():
+            column = f"{metric}.stats"
+            if score.get("status", "ok") != "ok" or column not in table.column_names:
+                continue
+            values = table.column(column).take(rows)
+            if values.null_count:
+                raise InputError(f"{path}: {column} is empty for system {system['name']!r}, which the report says was scored.")
+            stats = np.asarray(values.combine_chunks().flatten().to_numpy(zero_copy_only=False), dtype=np.float64).reshape(size, -1)
+            if not np.all(np.isfinite(stats)):
+                raise InputError(f"{path}: {column} of system {system['name']!r} holds a value that is not a finite number.")
+            score["stats"] = stats
+    assert first is not None
+    report["testset"]["texts"] = {
+        "source": table.column("source").take(first).to_pylist(),
+        "references": [list(column) for column in zip(*table.column("references").take(first).to_pylist())],
+    }
+    return report
