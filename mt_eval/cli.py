@@ -78,7 +78,7 @@ def run(config: DictConfig, console: Optional[Console] = None) -> int:
         if plan.baseline is not None:
             functions = {metric.name: metric.score_function() for metric in create_metrics(list(config.metrics), config)}
             gate = compare(plan.baseline, result, config.gate, functions, config.stats, str(config.gate.baseline))
-        files: Dict[str, Union[str, bytes]] = render_files(result, list(config.report.formats))
+        files: Dict[str, Union[str, bytes]] = render_files(result, list(config.report.formats), int(config.report.html_segments))
         if gate is not None:
             files[plan.summary_name] = gate_report.render_markdown(gate)
             files[plan.junit_name] = gate_report.render_junit(gate)
@@ -99,6 +99,8 @@ def run(config: DictConfig, console: Optional[Console] = None) -> int:
 def _plan(config: DictConfig) -> _Plan:
     """Every check on what the user gave that does not need the scores."""
     check_formats(list(config.report.formats))
+    if int(config.report.html_segments) < 1:
+        raise ConfigError(f"report.html_segments={config.report.html_segments}: must be 1 or more (segments embedded in report.html).")
     check_gate_settings(config.gate)
     summary_name = _gate_file_name("gate.summary", config.gate.summary)
     junit_name = _gate_file_name("gate.junit", config.gate.junit)

@@ -171,6 +171,9 @@ class ReportConfig:
     # and sufficient statistics); md: report.md; html: report.html;
     # segments: segments.jsonl too (one JSON row per system × segment; large).
     formats: List[str] = field(default_factory=lambda: ["json", "md", "html"])
+    # Segments report.html embeds at most: the most informative ones (flagged,
+    # each system's worst, where systems disagree most); segments.parquet has all.
+    html_segments: int = 2000
     # Print the rich table to the terminal.
     terminal: bool = True
 

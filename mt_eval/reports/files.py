@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from ..plain import markdown_cell
@@ -94,10 +94,10 @@ def render_segments_parquet(result: RunResult) -> bytes:
     return segment_table.render(result)
 
 
-def render_html(result: RunResult) -> str:
-    from .html import render_html as render  # jinja2 and matplotlib only when HTML is asked for
+def render_html(result: RunResult, max_segments: Optional[int] = None) -> str:
+    from .html import DEFAULT_HTML_SEGMENTS, render_html as render  # jinja2 and matplotlib only when HTML is asked for
 
-    return render(result)
+    return render(result, max_segments or DEFAULT_HTML_SEGMENTS)
 
 
 # format → the files it writes, each with its renderer (text or bytes)
@@ -122,13 +122,14 @@ def report_file_names() -> List[str]:
     return list(dict.fromkeys(filename for files in RENDERERS.values() for filename, _ in files))
 
 
-def render_files(result: RunResult, formats: Sequence[str]) -> Dict[str, Union[str, bytes]]:
+def render_files(result: RunResult, formats: Sequence[str], html_segments: Optional[int] = None) -> Dict[str, Union[str, bytes]]:
     """Render every requested format: file name → content."""
     rendered: Dict[str, Union[str, bytes]] = {}
     for fmt in check_formats(formats):
         for filename, renderer in RENDERERS[fmt]:
-            if filename not in rendered:  # segments.parquet serves two formats
-                rendered[filename] = renderer(result)
+            if filename in rendered:  # segments.parquet serves two formats
+                continue
+            rendered[filename] = render_html(result, html_segments) if renderer is render_html else renderer(result)
     return rendered
 
 

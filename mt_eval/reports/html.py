@@ -18,20 +18,28 @@ from markupsafe import Markup, escape
 
 from ..results import RunResult
 from . import plots
+from .segment_selection import select_segments
 from .summary import DIGITS, METRIC_LABELS, summarize
 
 
-def render_html(result: RunResult) -> str:
+# Segments the explorer embeds at most (report.html_segments): the page stays
+# a few MB and opens in seconds; segments.parquet has them all.
+DEFAULT_HTML_SEGMENTS = 2000
+
+
+def render_html(result: RunResult, max_segments: int = DEFAULT_HTML_SEGMENTS) -> str:
     environment = Environment(loader=PackageLoader("mt_eval.reports", "templates"), autoescape=select_autoescape(["html"]))
     template = environment.get_template("report.html")
     scored = _scored_metrics(result)
     names = [system.name for system in result.systems]
+    shown = select_segments(result, scored, max_segments)
     return template.render(
         result=result,
         summary=summarize(result),
         figures=_figures(result, scored),
-        segments=_segments(result, scored),
-        sort_data=_sort_data(result, scored),
+        segments=_segments(result, scored, shown),
+        shown_count=len(shown),
+        sort_data=_sort_data(result, scored, shown),
         sort_keys=_sort_keys(names, scored),
         systems=names,
         has_references=bool(result.testset.texts.get("references")),
@@ -68,13 +76,14 @@ def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
     return [{"title": f["title"], "svg": Markup(f["svg"])} for f in figures]  # matplotlib's own SVG, no input text in it but names, escaped by it
 
 
-def _segments(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
+def _segments(result: RunResult, scored: List[str], shown: Sequence[int]) -> List[Dict[str, Any]]:
     texts = result.testset.texts
     source = texts.get("source") or []
     references: List[List[str]] = texts.get("references") or []
     lines = result.testset.line_numbers or list(range(1, len(source) + 1))
     rows = []
-    for i, text in enumerate(source):
+    for i in shown:
+        text = source[i]
         refs = [r[i] for r in references]
         outputs = []
         first = result.systems[0].outputs[i] if result.systems and result.systems[0].outputs else ""
@@ -97,13 +106,13 @@ def _segments(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
     return rows
 
 
-def _sort_data(result: RunResult, scored: List[str]) -> Markup:
-    """Every system's segment scores, once, as JSON for the page's script
+def _sort_data(result: RunResult, scored: List[str], shown: Sequence[int]) -> Markup:
+    """The embedded segments' scores, once, as JSON for the page's script
     (differences between systems are computed there, not stored)."""
     columns = [(s, m) for m in scored for s in result.systems]
     data = {
         "columns": [f"{s.name}|{m}" for s, m in columns],
-        "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in range(result.testset.segments)],
+        "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in shown],
     }
     # "<" escaped so that no text in the data can close the script element.
     return Markup(json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c"))

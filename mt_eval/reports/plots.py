@@ -11,6 +11,10 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+# Above this many segments, plots draw aggregates (histograms, boxes without
+# outlier dots) instead of one shape per segment.
+MANY_POINTS = 5000
+
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
@@ -58,7 +62,9 @@ def segment_distributions(metrics: Dict[str, Dict[str, Sequence[float]]]) -> str
     plt, figure, axes = _figure(len(metrics))
     for ax, (label, systems) in zip(axes, metrics.items()):
         names = list(systems)
-        ax.boxplot([list(systems[n]) for n in names], showmeans=True)
+        # Beyond a few thousand segments, outlier dots would be thousands of SVG shapes.
+        many = max(len(systems[n]) for n in names) > MANY_POINTS
+        ax.boxplot([np.asarray(systems[n], dtype=float) for n in names], showmeans=True, showfliers=not many)
         ax.set_xticks(range(1, len(names) + 1), names, rotation=20, ha="right")
         ax.set_title(f"{label}: segment scores")
     return _svg(plt, figure)
@@ -68,9 +74,14 @@ def pairwise_scatter(metrics: Dict[str, tuple], a: str, b: str) -> str:
     """metrics[label] = (scores of a, scores of b): which segments does b win?"""
     plt, figure, axes = _figure(len(metrics), height=3.2)
     for ax, (label, (xs, ys)) in zip(axes, metrics.items()):
-        xs, ys = np.asarray(xs), np.asarray(ys)
-        ax.scatter(xs, ys, s=12, alpha=0.7, color=COLOURS[0])
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         lo, hi = float(min(xs.min(), ys.min())), float(max(xs.max(), ys.max()))
+        if len(xs) > MANY_POINTS:
+            # Every segment, pre-aggregated: a 2-D histogram is a fixed-size
+            # image, where a scatter of 100k points would be 100k SVG shapes.
+            ax.hist2d(xs, ys, bins=40, range=[[lo, hi], [lo, hi]] if hi > lo else None, cmap="Blues", cmin=1)
+        else:
+            ax.scatter(xs, ys, s=12, alpha=0.7, color=COLOURS[0])
         ax.plot([lo, hi], [lo, hi], color="#999", linewidth=0.8, linestyle="--")
         ax.set_xlabel(a)
         ax.set_ylabel(b)
