@@ -30,6 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
+from . import multirun
 from .config import register_configs
 from .errors import ConfigError, InputError, MtEvalError
 from .gate import GateResult, check_settings as check_gate_settings, compare
@@ -70,10 +71,15 @@ class _Plan:
 
 def run(config: DictConfig, console: Optional[Console] = None) -> int:
     """Evaluate, write the report set, print the rich view; return the exit code."""
-    console = console or Console(file=SafeStream(sys.stdout))
+    console = console or make_console()
     try:
         plan = _plan(config)
-        result = evaluate(config, _progress_factory(console))
+        if config.merge:
+            from .merge import merge_runs
+
+            result = merge_runs(list(config.merge))  # shards of one test set, scored elsewhere
+        else:
+            result = evaluate(config, _progress_factory(console))
         gate: Optional[GateResult] = None
         if plan.baseline is not None:
             functions = {metric.name: metric.score_function() for metric in create_metrics(list(config.metrics), config)}
@@ -94,6 +100,19 @@ def run(config: DictConfig, console: Optional[Console] = None) -> int:
     except MtEvalError as error:
         _say(str(error))
         return EXIT_BAD_INPUT
+
+
+def make_console() -> Console:
+    """stdout as rich sees it. In a CI log (not a terminal) rich would assume
+    80 columns; use $COLUMNS when set, else a width that fits the tables."""
+    stream = SafeStream(sys.stdout)
+    if stream.isatty():
+        return Console(file=stream)
+    try:
+        width = int(os.environ.get("COLUMNS", "")) or 120
+    except ValueError:
+        width = 120
+    return Console(file=stream, width=max(40, width))
 
 
 def _plan(config: DictConfig) -> _Plan:
@@ -139,6 +158,8 @@ def _gate_file_name(key: str, value: object) -> str:
 def _report_dir(config: DictConfig) -> Path:
     """report.dir; under multirun, a fixed report.dir gets one subfolder per
     job, so jobs never write over each other."""
+    if config.report.dir is None:
+        raise ConfigError("report.dir is not set. Name the report folder: report.dir=PATH.")
     directory = Path(str(config.report.dir))
     try:
         from hydra.core.hydra_config import HydraConfig
@@ -243,7 +264,7 @@ def _progress_factory(console: Console) -> Callable:
 
 
 @hydra.main(version_base="1.3", config_path="pkg://mt_eval.conf", config_name="config")
-def _hydra_entry(config: DictConfig) -> None:
+def _hydra_entry(config: DictConfig) -> int:
     global _task_started
     _task_started = True
     try:
@@ -254,26 +275,84 @@ def _hydra_entry(config: DictConfig) -> None:
     except Exception:  # a bug, not a user error: keep the traceback for the report
         traceback.print_exc()
         code = EXIT_INTERNAL_ERROR
+    if multirun.in_multirun():
+        # One job's failure must not stop its siblings: record it; the
+        # sweep's callback summarises every job and main() exits with the worst.
+        multirun.record_job(config, code)
+        return code
     if code != EXIT_OK:
         sys.exit(code)
+    return code
 
 
 def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
+def versions() -> str:
+    """mt-eval's version, and those of the tools whose numbers it reports."""
+    from importlib import metadata
+
+    from . import __version__
+
+    parts = [f"mt-eval {__version__}"]
+    for package in ("sacrebleu", "unbabel-comet", "hydra-core"):
+        try:
+            parts.append(f"{package} {metadata.version(package)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{package} not installed" if package == "unbabel-comet" else f"{package} ?")
+    return "\n".join(parts)
+
+
+def _check_override_keys(arguments: List[str]) -> None:
+    """A misspelt key gets mt-eval's "did you mean", before Hydra's advice to
+    add it with '+' (which would only fail later)."""
+    from .pipeline import known_keys, unknown_key_message
+
+    keys = set(known_keys())
+    skip_next = False
+    for argument in arguments:
+        if skip_next:
+            skip_next = False
+            continue
+        if argument in ("--cfg", "-c", "--package", "-p", "--config-name", "-cn", "--config-path", "-cp", "--config-dir", "-cd", "--info", "-i"):
+            skip_next = argument not in ("--info", "-i")
+            continue
+        if argument.startswith("-") or "=" not in argument:
+            continue
+        key = argument.split("=", 1)[0]
+        if key.startswith(("+", "~", "hydra", "testset.systems.")) or "/" in key or key in keys:
+            continue
+        raise ConfigError(unknown_key_message(key))
+
+
 def main() -> None:
     """Console-script entry point."""
     global _task_started
     _task_started = False
+    arguments = sys.argv[1:]
+    if "--version" in arguments or "-V" in arguments:
+        print(versions())
+        raise SystemExit(EXIT_OK)
+    try:
+        _check_override_keys(arguments)
+    except ConfigError as error:
+        _say(str(error))
+        raise SystemExit(EXIT_BAD_INPUT) from None
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _hydra_entry()
+        worst = multirun.worst_exit_code()
+        if worst:
+            raise SystemExit(worst)
     except SystemExit as exit_:
         code = exit_.code
         if code == 1 and not _task_started:
             code = EXIT_BAD_INPUT  # Hydra refused an override or could not compose the config
         raise SystemExit(code) from None
+    except BrokenPipeError:  # `mt-eval --help | head`: the reader left; nothing went wrong
+        SafeStream(sys.stdout)._detach()
+        raise SystemExit(EXIT_OK) from None
     except KeyboardInterrupt:
         _say("interrupted (SIGINT). The report folder holds a whole set: this run's if it was written, otherwise the earlier one.")
         raise SystemExit(EXIT_SIGINT) from None

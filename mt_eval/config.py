@@ -165,8 +165,9 @@ class GateConfig:
 
 @dataclass
 class ReportConfig:
-    # Where the run writes its reports; by default Hydra's run folder.
-    dir: str = "${hydra:runtime.output_dir}"
+    # Where the run writes its reports; by default Hydra's run folder. (Optional:
+    # `--cfg job --resolve` composes without a run folder.)
+    dir: Optional[str] = "${hydra:runtime.output_dir}"
     # json: report.json and segments.parquet beside it (texts, segment scores
     # and sufficient statistics); md: report.md; html: report.html;
     # segments: segments.jsonl too (one JSON row per system × segment; large).
@@ -191,6 +192,9 @@ class RunConfig:
     jobs: int = 0
     report: ReportConfig = field(default_factory=ReportConfig)
     gate: GateConfig = field(default_factory=GateConfig)
+    # Report sets (report.json files or their folders) of the same test set,
+    # scored in separate jobs: merged into one run instead of scoring.
+    merge: List[str] = field(default_factory=list)
 
 
 def bundled_path(relative: str) -> str:
@@ -223,6 +227,8 @@ def register_configs() -> None:
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
     if not OmegaConf.has_resolver("bundled"):
         OmegaConf.register_new_resolver("bundled", bundled_path)
-        OmegaConf.register_new_resolver("bundled_systems", bundled_systems)
+        # A DictConfig, not a dict: `--cfg job --resolve` resolves in place,
+        # and OmegaConf cannot put a plain dict into an untyped node.
+        OmegaConf.register_new_resolver("bundled_systems", lambda testset: OmegaConf.create(bundled_systems(testset)))
     if not OmegaConf.has_resolver("run_id"):
         OmegaConf.register_new_resolver("run_id", run_id)

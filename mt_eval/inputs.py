@@ -19,7 +19,7 @@ import functools
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import InputError
 from .results import describe_os_error
@@ -50,8 +50,18 @@ class RawInput:
 DEFAULT_MAX_LINE_CHARS = 100_000
 
 
-def read_input(spec: str, default_column: str, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS) -> RawInput:
+# In-memory segments (the Python API) are named "memory:KEY" in the config
+# and handed to the loader in a mapping; files are everything else.
+MEMORY_PREFIX = "memory:"
+
+
+def read_input(
+    spec: str, default_column: str, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS,
+    memory: Optional[Mapping[str, Sequence[str]]] = None,
+) -> RawInput:
     """Read the segments named by ``spec``; ``role`` names the config key in errors."""
+    if spec.startswith(MEMORY_PREFIX):
+        return RawInput(spec, _memory_lines(spec, role, max_chars, memory or {}))
     location, column = _split_column(spec)
     if location.startswith(HUB_PREFIX):
         return RawInput(spec, _checked_values(_read_dataset_column(location, column or default_column, role), location, column or default_column, role, max_chars, 1))
@@ -76,6 +86,25 @@ def read_input(spec: str, default_column: str, role: str, max_chars: int = DEFAU
     if column:
         raise InputError(f"{role}: {spec}: '#{column}' selects a column, but {path.name} is plain text. Use a .jsonl, .csv, .tsv or .parquet file, or drop '#{column}'.")
     return read_text_file(path, role, max_chars)
+
+
+def _memory_lines(spec: str, role: str, max_chars: int, memory: Mapping[str, Sequence[str]]) -> List[str]:
+    """Segments given as a list of strings: the rules of a file apply (no
+    line breaks or NUL inside a segment, no over-long segment, not empty)."""
+    if spec not in memory:
+        raise InputError(f"{role}: {spec} names no in-memory input.")
+    lines: List[str] = []
+    for number, text in enumerate(memory[spec], start=1):
+        if not isinstance(text, str):
+            raise InputError(f"{role}: segment {number}: expected text, found {type(text).__name__} {text!r}.")
+        if "\n" in text or "\x00" in text:
+            raise InputError(f"{role}: segment {number}: contains a {'line break' if chr(10) in text else 'NUL'}; one segment is one line.")
+        if len(text) > max_chars:
+            raise InputError(f"{role}: segment {number}: {len(text):,} characters, more than testset.max_line_chars={max_chars:,}.")
+        lines.append(text.rstrip())
+    if not lines:
+        raise InputError(f"{role}: no segments. A test set needs at least one.")
+    return lines
 
 
 def _check_exists(path: Path, location: str, role: str) -> None:

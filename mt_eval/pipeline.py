@@ -7,13 +7,18 @@ and library users all call it with a composed config.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 from dataclasses import asdict
-from typing import Any, Callable, ContextManager, Dict, Optional
+from dataclasses import is_dataclass
+from typing import Any, Callable, ContextManager, Dict, List, Mapping, Optional, Sequence, Union
 
 from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
 from . import __version__
 from .analysis import analyse, check_settings
+from .config import RunConfig
+from .errors import ConfigError, did_you_mean
 from .metrics import create_metrics
 from .results import RunResult, SystemResult, TestSetInfo
 from .testset import TestSet, load_testset
@@ -23,10 +28,19 @@ from .testset import TestSet, load_testset
 ProgressFactory = Callable[[str, int], ContextManager[Callable[[int], None]]]
 
 
-def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = None) -> RunResult:
-    """Score every system of the configured test set with every configured metric."""
+def evaluate(
+    config: Union[RunConfig, DictConfig, Mapping[str, Any]],
+    progress_factory: Optional[ProgressFactory] = None,
+    memory: Optional[Mapping[str, Sequence[str]]] = None,
+) -> RunResult:
+    """Score every system of the configured test set with every configured metric.
+
+    ``config`` is a ``RunConfig`` (the typed schema of config.py), a plain
+    mapping of the same keys, or a composed DictConfig; no Hydra is needed.
+    ``memory`` holds in-memory segments for inputs named ``memory:KEY``."""
+    config = as_run_config(config)
     metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
-    testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics))
+    testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics), memory=memory)
     check_settings(config.stats, list(testset.systems))
     for metric in metrics:
         metric.precheck(testset)
@@ -59,6 +73,57 @@ def evaluate(config: DictConfig, progress_factory: Optional[ProgressFactory] = N
         statistics=_statistics_summary(config.stats, testset.size),
         comparisons=[comparison.to_dict() for comparison in comparisons],
     )
+
+
+def as_run_config(config: Union[RunConfig, DictConfig, Mapping[str, Any]]) -> DictConfig:
+    """A validated DictConfig of the RunConfig schema from any of the forms
+    ``evaluate`` takes; an unknown key or a value of the wrong type is a
+    ConfigError naming it (with the closest real key)."""
+    if isinstance(config, DictConfig):
+        return config
+    schema = OmegaConf.structured(RunConfig)
+    if is_dataclass(config):
+        return OmegaConf.structured(config)
+    try:
+        return OmegaConf.merge(schema, OmegaConf.create(dict(config)))
+    except OmegaConfBaseException as error:
+        raise config_error(error) from None
+
+
+def config_error(error: Exception) -> ConfigError:
+    """OmegaConf's validation errors, said as mt-eval says them."""
+    key = getattr(error, "full_key", None) or ""
+    message = str(error).splitlines()[0]
+    if "not in struct" in message.lower() or "Key '" in message and "not in" in message:
+        return ConfigError(unknown_key_message(key))
+    return ConfigError(f"{key or 'config'}: {message}")
+
+
+def unknown_key_message(key: str) -> str:
+    """"unknown key 'bleu.tokenise'. Did you mean 'bleu.tokenize'?", with
+    the keys of the same section listed."""
+    keys = known_keys()
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    section = key.split(".")[0]
+    siblings = [k for k in keys if k.startswith(section + ".") and k.count(".") == key.count(".")]
+    listed = f" Keys under {section}: {', '.join(siblings)}." if siblings else f" Top-level keys: {', '.join(k for k in keys if '.' not in k)}."
+    return f"unknown key {key!r}." + (f" Did you mean {close[0]!r}?" if close else "") + listed
+
+
+def known_keys() -> List[str]:
+    """Every dotted key of the RunConfig schema."""
+    keys: List[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for name in node:
+            value = node._get_node(name)
+            dotted = f"{prefix}{name}"
+            keys.append(dotted)
+            if isinstance(value, DictConfig) and value._metadata.object_type is not None and value._metadata.object_type is not dict:
+                walk(value, dotted + ".")
+
+    walk(OmegaConf.structured(RunConfig), "")
+    return keys
 
 
 def _statistics_summary(settings: Any, segments: int) -> Dict[str, Any]:

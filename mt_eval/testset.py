@@ -61,9 +61,10 @@ class TestSet:
         return "sha256:" + digest.hexdigest()
 
 
-def load_testset(config: Any, require_references: bool = True) -> TestSet:
+def load_testset(config: Any, require_references: bool = True, memory: Optional[Mapping[str, Sequence[str]]] = None) -> TestSet:
     """Read, validate and normalise the inputs a ``TestSetConfig`` names.
-    References may be left out only when no metric of the run needs them."""
+    References may be left out only when no metric of the run needs them.
+    ``memory`` holds the segments of inputs named ``memory:KEY`` (the API)."""
     unicode_form = check_unicode_form(str(config.normalize.unicode))
     strip = bool(config.normalize.strip_format_chars)
     policy = str(config.empty_reference)
@@ -87,7 +88,7 @@ def load_testset(config: Any, require_references: bool = True) -> TestSet:
     records: List[InputRecord] = []
 
     def load(spec: str, role: str) -> List[str]:
-        raw: RawInput = read_input(str(spec), str(config.column), role, max_chars)
+        raw: RawInput = read_input(str(spec), str(config.column), role, max_chars, memory)
         lines, counts = normalize_segments(raw.lines, unicode_form, strip)
         records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
         return lines
@@ -136,9 +137,11 @@ def load_testset(config: Any, require_references: bool = True) -> TestSet:
     return testset
 
 
-def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
+def _system_specs(systems: Any) -> Dict[str, str]:
     if not systems:
         raise ConfigError("testset.systems is empty. Name at least one system: testset.systems={mine:hyp.en}.")
+    if isinstance(systems, Sequence) and not isinstance(systems, str):
+        systems = _named_by_stem([str(spec) for spec in systems])
     if not isinstance(systems, Mapping):
         raise ConfigError(f"testset.systems must map names to files, e.g. testset.systems={{mine:hyp.en,base:base.en}}; got {systems!r}.")
     specs: Dict[str, str] = {}
@@ -153,6 +156,18 @@ def _system_specs(systems: Optional[Mapping[str, Any]]) -> Dict[str, str]:
         seen[key] = str(name)
         specs[str(name)] = str(spec)
     return specs
+
+
+def _named_by_stem(specs: List[str]) -> Dict[str, str]:
+    """``testset.systems=[a.en,b.en]``: systems named by file stem, as
+    sacrebleu's ``-i a.en b.en`` does without names."""
+    named: Dict[str, str] = {}
+    for spec in specs:
+        stem = Path(spec.partition("#")[0]).stem or spec
+        if stem in named:
+            raise ConfigError(f"testset.systems: {named[stem]} and {spec} would both be named {stem!r}. Name them: testset.systems={{a:{named[stem]},b:{spec}}}.")
+        named[stem] = spec
+    return named
 
 
 def _positive_int(key: str, value: Any) -> int:
@@ -178,5 +193,8 @@ def _short_list(numbers: Sequence[int], limit: int = 10) -> str:
 
 
 def _default_name(source_spec: str) -> str:
+    """The source's folder, or its stem for a file in the working directory."""
+    if source_spec.startswith("memory:"):
+        return "in-memory test set"
     path = Path(source_spec.partition("#")[0])
     return path.parent.name or path.stem

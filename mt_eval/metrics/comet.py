@@ -58,6 +58,10 @@ class Comet(Metric):
                 raise ConfigError(f"comet.{key}={o[key]}: must be 1 or more.")
         if o.get("gpus") is not None and int(o["gpus"]) < 0:
             raise ConfigError(f"comet.gpus={o['gpus']}: use 0 for the CPU, 1 or more for GPUs, or null to use a GPU when there is one.")
+        model = str(o["model"])
+        if comet_model.looks_like_path(model):
+            # An explicit checkpoint path is the user's word: a typo is exit 2, not "skipped".
+            comet_model.check_local_path(Path(model).expanduser())
         timeout = float(o["hub_timeout"])
         if not math.isfinite(timeout) or timeout <= 0:
             raise ConfigError(f"comet.hub_timeout={o['hub_timeout']}: must be a positive number of seconds.")

@@ -72,14 +72,20 @@ def resolve(name: str, models_dir: Optional[str], offline: bool, timeout: float)
     return _download(name, models_dir, timeout)
 
 
-def _resolve_local(path: Path) -> ResolvedModel:
-    """An explicit checkpoint path is the user's word: if it is not there,
-    that is a mistake to report (exit 2), not a model to skip."""
+def check_local_path(path: Path) -> Path:
+    """The checkpoint file an explicit ``comet.model`` path names; a path
+    that is not there is a mistake to report (exit 2), not a model to skip."""
     checkpoint = path / "checkpoints" / "model.ckpt" if path.is_dir() else path
     if not checkpoint.is_file():
         raise ConfigError(f"comet.model: {path} is not a COMET checkpoint (no {checkpoint}). Point at …/checkpoints/model.ckpt or the folder that holds checkpoints/ and hparams.yaml.")
+    checkpoint = checkpoint.resolve()
     if not (checkpoint.parents[1] / "hparams.yaml").is_file():
         raise ConfigError(f"comet.model: {checkpoint} has no hparams.yaml two folders up ({checkpoint.parents[1]}); unbabel-comet needs it to know the model class.")
+    return checkpoint
+
+
+def _resolve_local(path: Path) -> ResolvedModel:
+    checkpoint = check_local_path(path)
     # Identified by file name and content only, never its absolute path: a
     # baseline scored on one machine gates a run on another.
     return ResolvedModel(checkpoint, checkpoint.name, "sha256:" + _sha256(checkpoint))

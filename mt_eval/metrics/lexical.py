@@ -114,7 +114,7 @@ _worker_state: Optional[tuple] = None  # (metric, references, systems), set in t
 
 def extract_statistics(
     metric: SacrebleuMetric, references: Sequence[Sequence[str]], systems: Mapping[str, Sequence[str]], jobs: int,
-    progress: Optional[Progress] = None, chunk: int = CHUNK_SEGMENTS,
+    progress: Optional[Progress] = None, chunk: Optional[int] = None,
 ) -> Dict[str, np.ndarray]:
     """sacrebleu's per-segment sufficient statistics for every system, as
     one float64 array per system (segments × statistics).
@@ -126,6 +126,7 @@ def extract_statistics(
     With ``jobs`` > 1 and enough work, chunks run in forked processes, which
     inherit the texts and share nothing else."""
     size = len(next(iter(systems.values()))) if systems else 0
+    chunk = chunk or CHUNK_SEGMENTS
     spans = [(start, min(size, start + chunk)) for start in range(0, size, chunk)]
     total = size * len(systems)
     global _worker_state

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -42,12 +43,22 @@ class Summary:
     notes: List[str] = field(default_factory=list)  # normalisation, exclusions
     statistics: List[str] = field(default_factory=list)  # settings and the weak-test warning
     significant: List[str] = field(default_factory=list)  # one line per significant difference
+    # With many systems, one line per metric instead: each system's significant wins.
+    wins_compact: List[str] = field(default_factory=list)
+    tested: bool = True  # False when stats.method=none: no significance test ran
     # metric → (systems, matrix): matrix[i][j] is True when system i is significantly better than j
     wins: Dict[str, Tuple[List[str], List[List[bool]]]] = field(default_factory=dict)
 
 
-def metric_label(metric: str, higher_is_better: bool = True) -> str:
-    return f"{METRIC_LABELS.get(metric, metric)} {'↑' if higher_is_better else '↓'}"
+def metric_name(metric: str, signature: Optional[str] = None) -> str:
+    """The metric's name as people write it: chrF with word n-grams is chrF++."""
+    if metric == "chrf" and signature and re.search(r"(^|\|)nw:[1-9]", signature):
+        return "chrF++"
+    return METRIC_LABELS.get(metric, metric)
+
+
+def metric_label(metric: str, higher_is_better: bool = True, signature: Optional[str] = None) -> str:
+    return f"{metric_name(metric, signature)} {'↑' if higher_is_better else '↓'}"
 
 
 def summarize(result: RunResult) -> Summary:
@@ -58,7 +69,7 @@ def summarize(result: RunResult) -> Summary:
     for metric in result.metrics:
         scored = [s.scores[metric] for s in result.systems if s.scores.get(metric) and s.scores[metric].status == "ok"]
         higher = scored[0].higher_is_better if scored else True
-        headers.append(metric_label(metric, higher))
+        headers.append(metric_label(metric, higher, scored[0].signature if scored else None))
         values = [r.score for r in scored if r.score is not None]
         best[metric] = (max(values) if higher else min(values)) if len(values) > 1 else None
         if scored and scored[0].signature:
@@ -103,6 +114,7 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
     )
     if settings.get("weak"):
         summary.statistics.append(f"WEAK: {settings['note']}")
+    summary.tested = settings.get("method") != "none"
     names = [system.name for system in result.systems]
     for metric in result.metrics:
         found = [c for c in result.comparisons if c["metric"] == metric]
@@ -118,6 +130,10 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
                     f"(Δ {abs(c['delta']):.2f}, p = {c['p_adjusted']:.4f})"
                 )
         summary.wins[metric] = (names, matrix)
+        wins = sorted(((sum(row), name) for name, row in zip(names, matrix)), key=lambda item: (-item[0], names.index(item[1])))
+        summary.wins_compact.append(
+            f"{METRIC_LABELS.get(metric, metric)} significant wins ({len(found)} pairs tested): " + ", ".join(f"{name} {count}" for count, name in wins)
+        )
 
 
 def _flag_count(flags: Dict) -> int:

@@ -15,6 +15,24 @@ from ..plain import visible
 from .summary import summarize
 
 
+# Beyond this many systems, pairwise results are summarised as wins per system.
+COMPACT_ABOVE = 4
+
+
+def _comet_cache_lines(result: RunResult) -> list:
+    """How much of COMET came from the persistent cache, per system."""
+    lines = []
+    for system in result.systems:
+        score = system.scores.get("comet")
+        if score is None or score.status != "ok":
+            continue
+        details = score.details
+        encoded = details.get("sentences_encoded")
+        lines.append(f"{system.name}: {details.get('segments_cached', 0)} segments from the cache, {details.get('segments_fresh', 0)} scored now"
+                     + (f" ({encoded} sentences encoded)" if encoded is not None else ""))
+    return lines
+
+
 def render(result: RunResult, console: Console) -> None:
     summary = summarize(result)
     info = result.testset
@@ -23,10 +41,11 @@ def render(result: RunResult, console: Console) -> None:
         title=Text(f"{visible(info.name)} · {info.segments} segments"),
         caption="* best · ± half the CI · gN rank group",
     )
-    table.add_column("system", style="cyan", no_wrap=True)
+    # No cell wraps: in a narrow CI log a wrapped score reads as two numbers.
+    table.add_column("system", style="cyan", no_wrap=True, overflow="ellipsis")
     for header in summary.headers:
-        table.add_column(header, justify="right")
-    table.add_column("flags", justify="right")
+        table.add_column(header, justify="right", no_wrap=True)
+    table.add_column("flags", justify="right", no_wrap=True)
     for name, cells, flag_count in summary.rows:
         rendered = []
         for cell in cells:
@@ -49,7 +68,16 @@ def render(result: RunResult, console: Console) -> None:
     if summary.statistics:
         sections.append(Text("Statistics", style="bold"))
         sections.extend(Text(f"  {line}", style="yellow" if line.startswith("WEAK") else "") for line in summary.statistics)
-        sections.extend(Text(f"  {visible(line)}") for line in summary.significant or ["no significant differences"])
+        if not summary.tested:
+            sections.append(Text("  no significance test ran (stats.method=none): intervals only"))
+        elif len(result.systems) > COMPACT_ABOVE:
+            sections.extend(Text(f"  {visible(line)}") for line in summary.wins_compact)
+        else:
+            sections.extend(Text(f"  {visible(line)}") for line in summary.significant or ["no significant differences"])
+    comet_lines = _comet_cache_lines(result)
+    if comet_lines:
+        sections.append(Text("COMET", style="bold"))
+        sections.extend(Text(f"  {visible(line)}") for line in comet_lines)
     sections.append(Text("Notes", style="bold"))
     sections.append(Text(f"  test set checksum: {info.checksum}"))
     sections.extend(Text(f"  {visible(line)}") for line in summary.notes)

@@ -1,0 +1,98 @@
+"""Merge report sets of the same test set, scored in separate jobs (shards of
+a cluster sweep), into one run: every system together, with intervals,
+pairwise tests and rank groups recomputed across all of them.
+
+With the same statistics settings and seed, the merged statistics are those
+of one joint run: the bootstrap draws depend only on the seed and the number
+of segments, and every system's sufficient statistics are in its shard's
+segments.parquet. Shards that do not measure the same thing (another test
+set, other metric settings, other statistics settings) are refused, naming
+the difference.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any, Dict, List, Sequence
+
+from omegaconf import OmegaConf
+
+from .analysis import analyse
+from .errors import InputError
+from .gate import _signature_differences
+from .results import RunResult
+
+STATISTICS_KEYS = ("method", "resamples", "trials", "seed", "confidence", "alpha", "baseline", "correction", "min_segments")
+
+
+def load_shard(spec: str) -> RunResult:
+    path = Path(spec).expanduser()
+    if path.is_dir():
+        path = path / "report.json"
+    return RunResult.load(path)
+
+
+def merge_runs(specs: Sequence[str]) -> RunResult:
+    """One RunResult holding every shard's systems, statistics recomputed."""
+    if len(specs) < 2:
+        raise InputError("merge: name at least two report sets to merge: merge=[shardA/report.json,shardB/report.json].")
+    shards = [load_shard(str(spec)) for spec in specs]
+    first = shards[0]
+    names: Dict[str, str] = {}
+    for spec, shard in zip(specs, shards):
+        _check_same(first, shard, str(specs[0]), str(spec))
+        for system in shard.systems:
+            if system.name in names:
+                raise InputError(f"merge: system {system.name!r} is in both {names[system.name]} and {spec}. Each system must come from one shard.")
+            names[system.name] = str(spec)
+    merged = copy.deepcopy(first)
+    merged.systems = [copy.deepcopy(system) for shard in shards for system in shard.systems]
+    for system in merged.systems:
+        for result in system.scores.values():
+            if result.status == "ok":
+                # The statistics part is recomputed below, across all systems.
+                result.signature = "|".join(result.signature_parts[key] for key in ("metric", "normalization") if key in result.signature_parts)
+                result.ci = result.bootstrap_mean = result.rank_group = None
+    settings = OmegaConf.create({key: first.statistics[key] for key in STATISTICS_KEYS if key in first.statistics})
+    if settings.get("baseline") is not None and settings.baseline not in names:
+        raise InputError(f"merge: stats.baseline={settings.baseline!r} is in no shard.")
+    from .metrics import create_metrics
+
+    metrics = create_metrics(merged.metrics, OmegaConf.create(first.config)) if first.config else []
+    functions = {metric.name: metric.score_function() for metric in metrics}
+    by_metric = {metric: {system.name: system.scores[metric] for system in merged.systems if metric in system.scores} for metric in merged.metrics}
+    merged.comparisons = [c.to_dict() for c in analyse(by_metric, functions, merged.testset.segments, settings)]
+    merged.config = dict(first.config)
+    merged.config["merge"] = [str(spec) for spec in specs]
+    return merged
+
+
+def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) -> None:
+    if shard.testset.checksum != first.testset.checksum:
+        raise InputError(f"merge: {name} was scored on another test set than {first_name} "
+                         f"(checksum {shard.testset.checksum} vs {first.testset.checksum}).")
+    if shard.testset.segments != first.testset.segments:
+        raise InputError(f"merge: {name} has {shard.testset.segments} segments, {first_name} {first.testset.segments}.")
+    if shard.metrics != first.metrics:
+        raise InputError(f"merge: {name} scored {', '.join(shard.metrics)}; {first_name} scored {', '.join(first.metrics)}. Score every shard with the same metrics.")
+    theirs = {key: first.statistics.get(key) for key in STATISTICS_KEYS}
+    ours = {key: shard.statistics.get(key) for key in STATISTICS_KEYS}
+    differing = [f"stats.{key}: {theirs[key]} vs {ours[key]}" for key in STATISTICS_KEYS if theirs[key] != ours[key]]
+    if differing:
+        raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}).")
+    for metric in first.metrics:
+        a, b = _signature(first, metric), _signature(shard, metric)
+        if a and b and _signature_differences(a, b):
+            raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(_signature_differences(a, b))}).")
+
+
+def _signature(run: RunResult, metric: str) -> str:
+    for system in run.systems:
+        score = system.scores.get(metric)
+        if score is not None and score.status == "ok":
+            return "|".join(score.signature_parts[key] for key in ("metric", "normalization") if key in score.signature_parts)
+    return ""
+
+
+__all__: List[Any] = ["merge_runs"]
