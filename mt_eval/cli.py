@@ -30,7 +30,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
-from . import multirun
+from . import multirun, segment_table
 from .config import register_configs
 from .errors import ConfigError, InputError, MtEvalError
 from .gate import GateResult, check_settings as check_gate_settings, compare
@@ -131,11 +131,13 @@ def _plan(config: DictConfig) -> _Plan:
     if config.gate.baseline:
         baseline_path = Path(os.path.abspath(os.path.expanduser(str(config.gate.baseline))))
         written = {os.path.realpath(report_set.directory / name) for name in report_set.names}
-        if os.path.realpath(baseline_path) in written:
-            raise ConfigError(
-                f"gate.baseline: {baseline_path} is a file this run would replace in report.dir ({report_set.directory}). "
-                "Keep the baseline elsewhere (or under another name), or write this run to another report.dir."
-            )
+        # A schema-2 baseline keeps its texts and statistics in segments.parquet beside it.
+        for path in (baseline_path, baseline_path.parent / segment_table.FILE_NAME):
+            if os.path.realpath(path) in written:
+                raise ConfigError(
+                    f"gate.baseline: {path} is a file this run would replace in report.dir ({report_set.directory}). "
+                    "Keep the baseline's report set in its own folder (a subfolder works), or write this run to another report.dir."
+                )
         baseline = RunResult.load(baseline_path)  # a bad baseline fails before any scoring
     report_set.check_writable()
     step_summary = None

@@ -29,3 +29,14 @@ def did_you_mean(name: str, known: Iterable[str]) -> str:
     close = difflib.get_close_matches(name, known, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
     return f"Known: {', '.join(known)}.{hint}"
+
+
+def whole_number(key: str, value: object, lowest: int, hint: str = "") -> int:
+    """``value`` as an int of at least ``lowest``, or a ConfigError naming ``key``."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key}={value!r}: must be a whole number{hint}.") from None
+    if number < lowest:
+        raise ConfigError(f"{key}={value!r}: must be {lowest} or more{hint}.")
+    return number

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, whole_number
 from .flags import SystemFlags, check_system
 from .inputs import DEFAULT_MAX_LINE_CHARS, RawInput, read_input
 from .plain import check_name, visible
@@ -81,7 +81,7 @@ def load_testset(config: Any, require_references: bool = True, memory: Optional[
             "testset.references is empty. Name one or more reference files: testset.references=[ref.en] "
             "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
         )
-    max_chars = _positive_int("testset.max_line_chars", config.get("max_line_chars", DEFAULT_MAX_LINE_CHARS))
+    max_chars = whole_number("testset.max_line_chars", config.get("max_line_chars", DEFAULT_MAX_LINE_CHARS), 1)
     name = check_name("testset.name", config.name) if config.name is not None else None
     systems = _system_specs(config.systems)
 
@@ -168,16 +168,6 @@ def _named_by_stem(specs: List[str]) -> Dict[str, str]:
             raise ConfigError(f"testset.systems: {named[stem]} and {spec} would both be named {stem!r}. Name them: testset.systems={{a:{named[stem]},b:{spec}}}.")
         named[stem] = spec
     return named
-
-
-def _positive_int(key: str, value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{key}={value!r}: must be a whole number.") from None
-    if number < 1:
-        raise ConfigError(f"{key}={value!r}: must be 1 or more.")
-    return number
 
 
 def _check_line_counts(records: Sequence[InputRecord], inputs: Sequence[List[str]]) -> None:

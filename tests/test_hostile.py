@@ -65,9 +65,15 @@ def gate(run_cli, tmp_path, baseline, *args, name="current", **systems):
 
 
 def edited_baseline(baseline: Path, tmp_path: Path, edit) -> Path:
+    """A copy of the baseline's report set with report.json edited."""
+    import shutil
+
     data = json.loads(baseline.read_text(encoding="utf-8"))
     edit(data)
-    path = tmp_path / "edited.json"
+    folder = tmp_path / f"edited-{len(list(tmp_path.glob('edited-*')))}"
+    folder.mkdir()
+    shutil.copy(baseline.parent / "segments.parquet", folder / "segments.parquet")
+    path = folder / "report.json"
     path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
@@ -125,7 +131,7 @@ def test_a_baseline_with_a_bad_score_is_refused_before_scoring(run_cli, tmp_path
     text = baseline.read_text(encoding="utf-8")
     data = json.loads(text)
     score = data["systems"][0]["scores"]["bleu"]["score"]
-    broken = tmp_path / "bad.json"
+    broken = edited_baseline(baseline, tmp_path, lambda data: None)
     broken.write_text(text.replace(f'"score": {json.dumps(score)}', f'"score": {value}', 1), encoding="utf-8")
     refused(gate(run_cli, tmp_path, broken), str(broken), shown)
 
@@ -147,12 +153,25 @@ def test_a_baseline_the_run_would_overwrite_is_refused(run_cli, tmp_path, baseli
     assert baseline.read_bytes() == before
 
 
-def test_a_baseline_kept_beside_the_reports_survives_the_run(run_cli, tmp_path, baseline):
-    kept = tmp_path / "current" / "baseline.json"
-    kept.parent.mkdir()
-    kept.write_bytes(baseline.read_bytes())
-    assert gate(run_cli, tmp_path, kept).code == 0
-    assert kept.read_bytes() == baseline.read_bytes()
+def test_a_baseline_kept_inside_the_report_folder_survives_the_run(run_cli, tmp_path, baseline):
+    import shutil
+
+    kept = tmp_path / "current" / "baseline"
+    shutil.copytree(baseline.parent, kept)
+    before = snapshot(kept)
+    assert gate(run_cli, tmp_path, kept / "report.json").code == 0
+    assert snapshot(kept) == before
+
+
+def test_a_baseline_whose_data_file_the_run_would_replace_is_refused(run_cli, tmp_path, baseline, no_scoring):
+    """A schema-2 baseline reads segments.parquet beside it: kept loose in
+    the report folder, that file would be the run's own."""
+    import shutil
+
+    (tmp_path / "current").mkdir()
+    shutil.copy(baseline, tmp_path / "current" / "baseline.json")
+    shutil.copy(baseline.parent / "segments.parquet", tmp_path / "current" / "segments.parquet")
+    refused(gate(run_cli, tmp_path, tmp_path / "current" / "baseline.json"), "segments.parquet", "would replace")
 
 
 def test_a_baseline_that_is_a_folder_or_unreadable_is_refused(run_cli, tmp_path, baseline, no_scoring, monkeypatch):

@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Sequence, Type
 
 from omegaconf import OmegaConf
 
-from ..errors import ConfigError, did_you_mean
+from ..errors import ConfigError, did_you_mean, whole_number
 from .base import Metric
 from .comet import Comet
 from .lexical import Bleu, Chrf, Ter
@@ -17,12 +17,7 @@ METRICS: Dict[str, Type[Metric]] = {cls.name: cls for cls in (Bleu, Chrf, Ter, C
 
 def resolve_jobs(jobs: Any) -> int:
     """``jobs`` from the config: 0 means one per CPU core available to us."""
-    try:
-        jobs = int(jobs)
-    except (TypeError, ValueError):
-        raise ConfigError(f"jobs={jobs!r}: use a whole number of processes (0 = one per CPU core).") from None
-    if jobs < 0:
-        raise ConfigError(f"jobs={jobs}: use 0 (one per CPU core) or a positive number.")
+    jobs = whole_number("jobs", jobs, 0, " (processes; 0 = one per CPU core)")
     if jobs == 0:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
     return jobs

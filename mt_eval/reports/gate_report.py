@@ -34,7 +34,7 @@ def _row(verdict: Verdict) -> List[str]:
     digits = digits_for(verdict.delta, 0.0) if verdict.delta is not None else 2
     if verdict.delta is not None and verdict.allowed is not None and verdict.drop is not None:
         digits = max(digits, digits_for(verdict.drop, verdict.allowed))
-    ci = (f"[{verdict.delta_ci[0]:+.{digits}f}, {verdict.delta_ci[1]:+.{digits}f}]" if verdict.delta_ci else "—")
+    ci = (f"{verdict.delta_ci[0]:+.{digits}f}…{verdict.delta_ci[1]:+.{digits}f}" if verdict.delta_ci else "—")
     p = f"{verdict.p_value:.4f}" if verdict.p_value is not None else "—"
     return [verdict.system, METRIC_LABELS.get(verdict.metric, verdict.metric), _number(verdict.baseline, max(2, digits)),
             _number(verdict.current, max(2, digits)), _number(verdict.delta, digits, signed=True), ci, p, verdict.verdict]
@@ -53,7 +53,9 @@ def headline(result: GateResult) -> str:
 def render_terminal(result: GateResult, console: Console) -> None:
     table = Table(title="regression gate")
     for header in HEADERS:
-        table.add_column(header, justify="left" if header in ("system", "metric", "verdict") else "right")
+        # No cell wraps: in an 80-column CI log a wrapped interval reads as two rows.
+        table.add_column(header, justify="left" if header in ("system", "metric", "verdict") else "right",
+                         no_wrap=True, overflow="ellipsis" if header == "system" else "fold")
     for verdict in result.verdicts:
         cells = [Text(cell) for cell in _row(verdict)]
         cells[-1].stylize(STYLES.get(verdict.verdict, ""))
