@@ -306,6 +306,17 @@ def test_an_unwritable_report_dir_is_refused_before_scoring(run_cli, tmp_path, n
             refused(run_cli("metrics=[bleu]", f"report.dir={folder / 'run'}"), "report.dir", str(folder))
 
 
+@pytest.mark.parametrize("where", [".", "..", "'~'", "/"])
+def test_a_report_dir_that_is_not_a_folder_of_its_own_is_refused(run_cli, tmp_path, no_scoring, monkeypatch, where):
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "notes.txt").write_text("mine")
+    monkeypatch.chdir(work)
+    refused(run_cli("metrics=[bleu]", f"report.dir={where}"), "not a folder of its own")
+    # (Hydra makes its own run folder, reports/, in the working directory, as always)
+    assert (work / "notes.txt").read_text() == "mine" and sorted(p.name for p in work.iterdir()) in (["notes.txt"], ["notes.txt", "reports"])
+
+
 # ---------------------------------------------------------------- inputs and options
 
 def test_an_unreadable_input_file_is_refused(run_cli, tmp_path, monkeypatch):

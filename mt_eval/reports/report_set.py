@@ -54,6 +54,7 @@ class ReportSet:
         target = self.directory
         if target.exists() and not target.is_dir():
             raise InputError(f"report.dir: {target} exists and is not a folder. Choose another report.dir.")
+        _check_own_folder(target)
         ancestor = target
         while not ancestor.exists():
             if ancestor.parent == ancestor:
@@ -75,6 +76,7 @@ class ReportSet:
         unknown = set(files) - self.names
         assert not unknown, f"not declared as report files: {unknown}"
         target = self.directory
+        _check_own_folder(target)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
@@ -105,6 +107,19 @@ class ReportSet:
             if not swapped:
                 shutil.rmtree(staging, ignore_errors=True)
         return [target / name for name in files]
+
+
+def _check_own_folder(target: Path) -> None:
+    """The set is swapped in as a whole folder: never the root, the home
+    folder, the working directory (or one above it), or a repository."""
+    resolved = Path(os.path.realpath(target))
+    cwd = Path(os.path.realpath(os.getcwd()))
+    home = Path(os.path.realpath(os.path.expanduser("~")))
+    if resolved == Path(resolved.anchor) or resolved == home or cwd == resolved or resolved in cwd.parents or (resolved / ".git").exists():
+        raise InputError(
+            f"report.dir: {target} is not a folder of its own (the root, your home, the working directory or above it, or a "
+            "repository). A report set replaces its folder whole; name a folder for the reports, e.g. report.dir=reports/run1."
+        )
 
 
 def _write_file(path: Path, content: Content) -> None:
