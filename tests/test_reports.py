@@ -150,7 +150,7 @@ def test_multirun_with_joblib_writes_one_folder_per_job(tmp_path):
 
 def test_lexical_run_never_imports_torch_or_comet(tmp_path):
     code = (
-        "import sys; from mt_eval import cli; sys.argv=['mt-eval','metrics=[bleu,chrf,ter]','report.terminal=false','report.dir=" + str(tmp_path) + "']\n"
+        "import sys; from mt_eval import cli; sys.argv=['mt-eval','metrics=[bleu,chrf,ter]','report.terminal=false','report.dir=" + str(tmp_path / "run") + "']\n"
         "try:\n    cli.main()\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
         "heavy = sorted(m for m in ('torch', 'comet', 'transformers', 'pytorch_lightning') if m in sys.modules)\n"
         "print('HEAVY', heavy)\n"
