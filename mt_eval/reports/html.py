@@ -1,61 +1,83 @@
-"""The self-contained HTML report: summary, plots and a segment explorer.
+"""The self-contained HTML report: summary, plots, a pair comparison and a
+segment reader.
 
-Everything is in one file: inline CSS, inline SVG figures (matplotlib), a
-few lines of inline JavaScript for sorting and filtering; nothing is fetched.
-All input text is escaped by Jinja2's autoescaping; the only markup built
-here wraps already-escaped words (diffs, error spans).
+Everything is in one file: inline CSS, inline SVG figures (matplotlib) and
+one inline script; nothing is fetched. The summary is rendered here by
+Jinja2 with autoescaping. The segments travel once, as a JSON block, and the
+page's script builds the reader from them with textContent only, so no input
+text is ever parsed as markup; diffs, winner badges, filters and the pair
+views are computed in the page, from that data and from the pair tables
+counted here over every segment (pair_stats).
 """
 
 from __future__ import annotations
 
-import difflib
 import json
-from itertools import combinations
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from ..results import RunResult
 from . import plots
+from .pair_stats import pair_tables, tie_tolerance
 from .segment_selection import select_segments
-from .summary import DIGITS, METRIC_LABELS, summarize
+from .summary import DIGITS, FLAG_LABELS, METRIC_LABELS, metric_name, summarize
 
-
-# Segments the explorer embeds at most (report.html_segments): the page stays
+# Segments the reader embeds at most (report.html_segments): the page stays
 # a few MB and opens in seconds; segments.parquet has them all.
 DEFAULT_HTML_SEGMENTS = 2000
+
+# Short flag names the page shows as badges on a draft, by SystemFlags field.
+FLAG_BADGES = {
+    "empty": "empty",
+    "identical_to_source": "copied source",
+    "untranslated": "untranslated",
+    "length_ratio_outliers": "length outlier",
+    "duplicated": "duplicate",
+}
+# Line numbers listed under a collapsed flag in the summary at most.
+FLAG_LINES_LISTED = 500
 
 
 def render_html(result: RunResult, max_segments: int = DEFAULT_HTML_SEGMENTS) -> str:
     environment = Environment(loader=PackageLoader("mt_eval.reports", "templates"), autoescape=select_autoescape(["html"]))
     template = environment.get_template("report.html")
     scored = _scored_metrics(result)
-    names = [system.name for system in result.systems]
     shown = select_segments(result, scored, max_segments)
     return template.render(
         result=result,
         summary=summarize(result),
         figures=_figures(result, scored),
-        segments=_segments(result, scored, shown),
+        flag_groups=_flag_groups(result),
+        page_data=_json_block(_page_data(result, scored, shown)),
         shown_count=len(shown),
-        sort_data=_sort_data(result, scored, shown),
-        sort_keys=_sort_keys(names, scored),
-        systems=names,
-        has_references=bool(result.testset.texts.get("references")),
+        systems=[system.name for system in result.systems],
+        metrics=[_metric_info(result, m) for m in scored],
+        references=len(result.testset.texts.get("references") or []),
+        flag_badges=FLAG_BADGES,
         labels=METRIC_LABELS,
     )
 
 
 def _scored_metrics(result: RunResult) -> List[str]:
-    return [m for m in result.metrics if all(s.scores.get(m) and s.scores[m].status == "ok" for s in result.systems)]
+    return [m for m in result.metrics if all(s.scores.get(m) and s.scores[m].status == "ok" and s.scores[m].segments is not None
+                                             for s in result.systems)]
 
 
 def _label(metric: str) -> str:
     return METRIC_LABELS.get(metric, metric)
 
 
+def _metric_info(result: RunResult, metric: str) -> Dict[str, Any]:
+    first = result.systems[0].scores[metric]
+    return {"key": metric, "label": metric_name(metric, first.signature), "digits": DIGITS.get(metric, 1),
+            "higher": bool(first.higher_is_better), "tie": tie_tolerance(metric)}
+
+
 def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
+    """Figures over every segment; the pair scatter is drawn by the page for
+    the pair the reader chooses."""
     if not scored:
         return []
     systems = result.systems
@@ -65,10 +87,6 @@ def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
         {"title": "Segment-level scores", "svg": plots.segment_distributions(
             {_label(m): {s.name: s.scores[m].segments for s in systems} for m in scored})},
     ]
-    if len(systems) >= 2:
-        a, b = systems[0], systems[1]
-        figures.append({"title": f"Segment by segment: {b.name} against {a.name} (above the diagonal: {b.name} scores higher)",
-                        "svg": plots.pairwise_scatter({_label(m): (a.scores[m].segments, b.scores[m].segments) for m in scored}, a.name, b.name)})
     source = result.testset.texts.get("source") or []
     if len(source) >= 8:
         figures.append({"title": "Mean segment score by source length", "svg": plots.scores_by_length(
@@ -76,92 +94,102 @@ def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
     return [{"title": f["title"], "svg": Markup(f["svg"])} for f in figures]  # matplotlib's own SVG, no input text in it but names, escaped by it
 
 
-def _segments(result: RunResult, scored: List[str], shown: Sequence[int]) -> List[Dict[str, Any]]:
+def _flag_groups(result: RunResult) -> List[Dict[str, Any]]:
+    """One collapsible entry per system and kind of flag, with its count."""
+    groups = []
+    for system in result.systems:
+        for kind, label in FLAG_LABELS.items():
+            found = system.flags.get(kind) or []
+            if not found:
+                continue
+            lines = sorted({line for group in found for line in group}) if kind == "duplicated" else list(found)
+            groups.append({"system": system.name, "label": label, "count": len(lines),
+                           "lines": lines[:FLAG_LINES_LISTED], "more": max(0, len(lines) - FLAG_LINES_LISTED)})
+    return groups
+
+
+def _segment_flags(result: RunResult) -> List[Dict[int, List[str]]]:
+    """Per system: 0-based segment index → flag kinds on it."""
+    line_to_index = {line: i for i, line in enumerate(result.testset.line_numbers or range(1, result.testset.segments + 1))}
+    per_system = []
+    for system in result.systems:
+        marked: Dict[int, List[str]] = {}
+        for kind in FLAG_BADGES:
+            found = system.flags.get(kind) or []
+            lines = [line for group in found for line in group] if kind == "duplicated" else found
+            for line in lines:
+                if line in line_to_index:
+                    marked.setdefault(line_to_index[line], []).append(kind)
+        per_system.append(marked)
+    return per_system
+
+
+def _page_data(result: RunResult, scored: List[str], shown: Sequence[int]) -> Dict[str, Any]:
     texts = result.testset.texts
     source = texts.get("source") or []
     references: List[List[str]] = texts.get("references") or []
-    lines = result.testset.line_numbers or list(range(1, len(source) + 1))
-    rows = []
+    lines = result.testset.line_numbers or list(range(1, result.testset.segments + 1))
+    flags = _segment_flags(result)
+    spans = []
+    for system in result.systems:
+        comet = system.scores.get("comet")
+        spans.append(comet.details.get("error_spans") if comet is not None and comet.status == "ok" else None)
+    segments = []
     for i in shown:
-        text = source[i]
-        refs = [r[i] for r in references]
-        outputs = []
-        first = result.systems[0].outputs[i] if result.systems and result.systems[0].outputs else ""
-        for position, system in enumerate(result.systems):
-            output = system.outputs[i] if i < len(system.outputs) else ""
-            scores = {_label(m): f"{system.scores[m].segments[i]:.{DIGITS.get(m, 1)}f}" for m in scored}
-            comet = system.scores.get("comet")
-            all_spans = comet.details.get("error_spans") if comet is not None and comet.status == "ok" else None
-            spans = all_spans[i] if all_spans else None
-            if spans:
-                markup = _with_error_spans(output, spans)
-            elif refs:
-                markup = _diff(refs[0], output)
-            elif position > 0:
-                markup = _diff(first, output)  # no reference: show how each draft differs from the first
-            else:
-                markup = escape(output)
-            outputs.append({"system": system.name, "markup": markup, "scores": scores})
-        rows.append({"index": i, "line": lines[i], "source": text, "references": refs, "outputs": outputs})
-    return rows
-
-
-def _sort_data(result: RunResult, scored: List[str], shown: Sequence[int]) -> Markup:
-    """The embedded segments' scores, once, as JSON for the page's script
-    (differences between systems are computed there, not stored)."""
+        segment: Dict[str, Any] = {
+            "line": lines[i],
+            "src": source[i] if i < len(source) else "",
+            "refs": [r[i] for r in references],
+            "out": [s.outputs[i] if i < len(s.outputs) else "" for s in result.systems],
+        }
+        marked = [flags[k].get(i, []) for k in range(len(result.systems))]
+        if any(marked):
+            segment["flags"] = marked
+        found = [_spans(all_spans[i]) if all_spans and i < len(all_spans) else None for all_spans in spans]
+        if any(found):
+            segment["spans"] = found
+        segments.append(segment)
+    # Scores metric-major: values[k][m * systems + s].
     columns = [(s, m) for m in scored for s in result.systems]
-    data = {
-        "columns": [f"{s.name}|{m}" for s, m in columns],
+    return {
+        "systems": [s.name for s in result.systems],
+        "metrics": [_metric_info(result, m) for m in scored],
+        "references": len(references),
+        "total": result.testset.segments,
+        "segments": segments,
         "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in shown],
+        "pairs": pair_tables(result, scored) if len(result.systems) > 1 else None,
+        "comparisons": _comparisons(result, scored),
+        "flagLabels": FLAG_BADGES,
     }
+
+
+def _spans(spans: Any) -> Any:
+    """xCOMET's error spans as [start, end, severity], in output characters."""
+    if not spans:
+        return None
+    kept = []
+    for span in spans:
+        try:
+            start, end = int(span.get("start", 0)), int(span.get("end", 0))
+        except (TypeError, ValueError, AttributeError):
+            continue
+        if end > start >= 0:
+            kept.append([start, end, str(span.get("severity", "minor")).lower()])
+    return kept or None
+
+
+def _comparisons(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
+    """The run's significance tests, by system position, for the pair view."""
+    position = {s.name: k for k, s in enumerate(result.systems)}
+    found = []
+    for c in result.comparisons:
+        if c.get("metric") in scored and c.get("a") in position and c.get("b") in position:
+            found.append({"a": position[c["a"]], "b": position[c["b"]], "metric": scored.index(c["metric"]),
+                          "p": c.get("p_adjusted"), "significant": bool(c.get("significant"))})
+    return found
+
+
+def _json_block(data: Dict[str, Any]) -> Markup:
     # "<" escaped so that no text in the data can close the script element.
-    return Markup(json.dumps(data, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c"))
-
-
-def _sort_keys(names: Sequence[str], scored: List[str]) -> List[Dict[str, str]]:
-    """Options of the sort menu: "c:I" sorts by column I, "d:I:J" by column I minus column J."""
-    keys = [{"key": "", "label": "line number"}]
-    for k, m in enumerate(scored):
-        base = k * len(names)
-        keys += [{"key": f"c:{base + i}", "label": f"{n} · {_label(m)}"} for i, n in enumerate(names)]
-        keys += [{"key": f"d:{base + j}:{base + i}", "label": f"Δ {_label(m)}: {names[j]} − {names[i]}"}
-                 for i, j in combinations(range(len(names)), 2)]
-    return keys
-
-
-# difflib's matching is quadratic in the worst case: beyond this many
-# reference × output words a segment is shown without its diff, and says so.
-DIFF_MAX_WORD_PAIRS = 250_000
-
-
-def _diff(reference: str, output: str) -> Markup:
-    """The output's words, with those not matching the reference (or the
-    other draft) marked, and the reference's missing words struck through."""
-    ref_words, out_words = reference.split(), output.split()
-    if len(ref_words) * len(out_words) > DIFF_MAX_WORD_PAIRS:
-        return Markup(f'<span class="note">[diff not shown: segment too long]</span> {escape(output)}')
-    parts: List[str] = []
-    for op, r1, r2, o1, o2 in difflib.SequenceMatcher(None, ref_words, out_words, autojunk=False).get_opcodes():
-        if op == "equal":
-            parts.append(str(escape(" ".join(out_words[o1:o2]))))
-            continue
-        if r2 > r1:
-            parts.append(f'<del>{escape(" ".join(ref_words[r1:r2]))}</del>')
-        if o2 > o1:
-            parts.append(f'<ins>{escape(" ".join(out_words[o1:o2]))}</ins>')
-    return Markup(" ".join(parts))
-
-
-def _with_error_spans(output: str, spans: Sequence[Dict[str, Any]]) -> Markup:
-    """xCOMET's error spans, highlighted by severity."""
-    parts, cursor = [], 0
-    for span in sorted(spans, key=lambda s: int(s.get("start", 0))):
-        start, end = int(span.get("start", 0)), int(span.get("end", 0))
-        if start < cursor or end <= start:
-            continue
-        severity = str(span.get("severity", "minor")).lower()
-        parts.append(str(escape(output[cursor:start])))
-        parts.append(f'<mark class="sev-{escape(severity)}" title="{escape(severity)} error">{escape(output[start:end])}</mark>')
-        cursor = end
-    parts.append(str(escape(output[cursor:])))
-    return Markup("".join(parts))
+    return Markup(json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False).replace("<", "\\u003c"))

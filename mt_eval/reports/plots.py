@@ -70,25 +70,6 @@ def segment_distributions(metrics: Dict[str, Dict[str, Sequence[float]]]) -> str
     return _svg(plt, figure)
 
 
-def pairwise_scatter(metrics: Dict[str, tuple], a: str, b: str) -> str:
-    """metrics[label] = (scores of a, scores of b): which segments does b win?"""
-    plt, figure, axes = _figure(len(metrics), height=3.2)
-    for ax, (label, (xs, ys)) in zip(axes, metrics.items()):
-        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        lo, hi = float(min(xs.min(), ys.min())), float(max(xs.max(), ys.max()))
-        if len(xs) > MANY_POINTS:
-            # Every segment, pre-aggregated: a 2-D histogram is a fixed-size
-            # image, where a scatter of 100k points would be 100k SVG shapes.
-            ax.hist2d(xs, ys, bins=40, range=[[lo, hi], [lo, hi]] if hi > lo else None, cmap="Blues", cmin=1)
-        else:
-            ax.scatter(xs, ys, s=12, alpha=0.7, color=COLOURS[0])
-        ax.plot([lo, hi], [lo, hi], color="#999", linewidth=0.8, linestyle="--")
-        ax.set_xlabel(a)
-        ax.set_ylabel(b)
-        ax.set_title(f"{label}: {b} vs {a}")
-    return _svg(plt, figure)
-
-
 def scores_by_length(metrics: Dict[str, Dict[str, Sequence[float]]], source_lengths: Sequence[int], buckets: int = 4) -> str:
     """Mean segment score per source-length bucket (quantiles of words)."""
     lengths = np.asarray(source_lengths)
