@@ -16,7 +16,6 @@ to the reader ready, and around each control change), median of 3 loads.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import shutil
 import statistics
 import sys
@@ -25,15 +24,10 @@ from pathlib import Path
 from typing import Dict
 
 HERE = Path(__file__).resolve().parent
-# benchmarks/comet.py would shadow unbabel-comet: keep this folder off the path.
+import _corpus  # noqa: E402  (this script's folder is first on the path)
+
+# Then keep benchmarks/ off the path: its comet.py would shadow unbabel-comet.
 sys.path = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-
-
-def _load(name: str, path: Path):
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def measure(browser, html: Path) -> Dict[str, float]:
@@ -66,18 +60,18 @@ def main() -> None:
     import mt_eval
     from playwright.sync_api import sync_playwright
 
-    corpus = _load("_corpus", HERE / "_corpus.py")
     chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
     if chromium is None:
         raise SystemExit("no chromium on this machine (Debian: apt-get install chromium)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        data = corpus.make_testset(work / "data", args.segments, args.systems)
+        data = _corpus.make_testset(work / "data", args.segments, args.systems)
         runs = {"BLEU, chrF, TER": {"metrics": ["bleu", "chrf", "ter"], "overrides": []}}
         try:
             import comet  # noqa: F401
 
-            tiny = _load("tiny_comet", HERE.parent / "tests" / "tiny_comet.py")
+            sys.path.insert(0, str(HERE.parent / "tests"))
+            import tiny_comet as tiny
             lines = [line for path in (data["source"], data["reference"]) for line in path.read_text(encoding="utf-8").splitlines()[:500]]
             checkpoint = tiny.build_checkpoint(work / "model", tiny.build_encoder(work / "encoder", lines))
             runs["BLEU, chrF, TER, COMET (tiny model)"] = {"metrics": ["bleu", "chrf", "ter", "comet"],

@@ -106,6 +106,15 @@ def visible_lines(page) -> List[int]:
     return page.eval_on_selector_all("#segments section.seg:not([hidden])", "nodes => nodes.map(n => +n.dataset.line)")
 
 
+def pair_page(open_page, folder: Path, a: int, b: int):
+    """The page with drafts a and b chosen as A and B, the run's segment scores, and its system names."""
+    page = open_page(folder / "report.html")
+    page.select_option("#pair-a", str(a))
+    page.select_option("#pair-b", str(b))
+    scores = segment_scores(folder)
+    return page, scores, list(scores)
+
+
 def advantage(scores, metric: str, a: str, b: str) -> np.ndarray:
     d = scores[a][metric] - scores[b][metric]
     return d if metric != "ter" else -d
@@ -229,11 +238,7 @@ def test_each_segment_names_its_best_draft_with_the_margin(open_page, four):
 
 def test_the_pair_chooser_drives_wins_ties_and_losses(open_page, four):
     compare = pytest.importorskip("comet.cli.compare", reason="comet-compare's counting comes with the comet extra")
-    page = open_page(four / "report.html")
-    scores = segment_scores(four)
-    names = list(scores)
-    page.select_option("#pair-a", "3")
-    page.select_option("#pair-b", "1")
+    page, scores, names = pair_page(open_page, four, 3, 1)
     a, b = names[3], names[1]
     rows = {row[0]: row[1:4] for row in page.eval_on_selector_all("#wtl tr", "rows => rows.map(r => Array.from(r.cells).map(c => c.textContent))")}
     for metric, label in (("bleu", "BLEU"), ("chrf", "chrF")):
@@ -247,11 +252,7 @@ def test_the_pair_chooser_drives_wins_ties_and_losses(open_page, four):
 
 
 def test_where_a_beats_b_by_more_than_x(open_page, four):
-    page = open_page(four / "report.html")
-    scores = segment_scores(four)
-    names = list(scores)
-    page.select_option("#pair-a", "0")
-    page.select_option("#pair-b", "2")
+    page, scores, names = pair_page(open_page, four, 0, 2)
     page.fill("#margin", "5")
     page.select_option("#beats-metric", "0")  # BLEU
     page.check("#beats")
@@ -265,11 +266,7 @@ def test_where_a_beats_b_by_more_than_x(open_page, four):
 
 
 def test_where_the_metrics_disagree(open_page, four):
-    page = open_page(four / "report.html")
-    scores = segment_scores(four)
-    names = list(scores)
-    page.select_option("#pair-a", "1")
-    page.select_option("#pair-b", "2")
+    page, scores, names = pair_page(open_page, four, 1, 2)
     page.check("#disagree")
     prefers = [(advantage(scores, m, names[1], names[2]) >= TIE[m], advantage(scores, m, names[1], names[2]) <= -TIE[m]) for m in ("bleu", "chrf", "ter")]
     disagree = np.logical_or.reduce([a for a, _ in prefers]) & np.logical_or.reduce([b for _, b in prefers])
@@ -277,11 +274,7 @@ def test_where_the_metrics_disagree(open_page, four):
 
 
 def test_scatter_and_length_buckets_follow_the_pair(open_page, four, four_data):
-    page = open_page(four / "report.html")
-    scores = segment_scores(four)
-    names = list(scores)
-    page.select_option("#pair-a", "2")
-    page.select_option("#pair-b", "0")
+    page, scores, names = pair_page(open_page, four, 2, 0)
     page.select_option("#pair-metric", "1")  # chrF
     assert page.locator("#scatter circle").count() == 300
     titles = page.eval_on_selector_all("#scatter circle title", "nodes => nodes.slice(0, 3).map(n => n.textContent)")
