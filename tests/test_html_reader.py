@@ -438,3 +438,12 @@ def test_every_segment_on_show_gets_its_differences(open_page, four):
     settle(page)
     marked = page.eval_on_selector_all("#segments section.seg", "nodes => nodes.map(n => n.querySelectorAll('.row.out ins, .row.out del').length > 0)")
     assert len(marked) == 300 and all(marked)  # far below the fold too: drawn in slices, not skipped
+
+
+@pytest.mark.parametrize("fragment", ["#a=9&b=-1&m=x&view=sys:7&sort=d:5&beats=1&bm=8&margin=abc&flag=nope&seg=99999",
+                                      "#view=ref:3&sort=s:4:0&desc=1&disagree=1&q=%3Cb%3E"])
+def test_an_edited_link_never_breaks_the_page(open_page, bundled, tmp_path, fragment):
+    page = open_page(bundled / "report.html", fragment=fragment)  # open_page asserts the script ran without error
+    assert page.input_value("#view") == "prose" and page.input_value("#pair-a") in ("0", "1")
+    one = save(tmp_path / "one", source=SOURCE, references=[REFERENCE], systems={"draft": DRAFT}, metrics=["comet"])
+    open_page(one / "report.html", fragment=fragment)  # one draft, no scored metric
