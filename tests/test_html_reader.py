@@ -326,6 +326,9 @@ def test_keyboard_moves_between_the_segments_on_show(open_page, four):
     page.keyboard.press("k")
     assert page.evaluate("document.activeElement.dataset.line") == str(shown[0])
     assert f"seg={shown[0]}" in page.evaluate("location.hash")
+    # The segment sits just below the sticky controls, not under them.
+    top = page.evaluate("document.activeElement.getBoundingClientRect().top")
+    assert page.evaluate("document.getElementById('controls').getBoundingClientRect().bottom") <= top < 200
 
 
 @pytest.mark.parametrize("width", [1280, 800])

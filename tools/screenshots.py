@@ -51,7 +51,7 @@ def main() -> None:
         data = _corpus().make_testset(work / "data", 2000, 4)
         mt_eval.score(data["source"], [data["reference"]], data["systems"], metrics=["bleu", "chrf"]).save(work / "large", formats=("html",))
         shots = [
-            ("bundled", "#a=0&b=1&view=ref:0", "#segments"),
+            ("bundled", "#a=0&b=1&view=ref:0", "#segments-title"),
             ("large", "#a=0&b=2&m=0&view=ref:0&beats=1&margin=10&bm=0", "#pair"),
         ]
         args.out.mkdir(parents=True, exist_ok=True)
