@@ -69,8 +69,8 @@ class Result:
 
         report_set = ReportSet(directory, report_file_names())
         report_set.check_writable()
-        html_segments = int(self.run.config.get("report", {}).get("html_segments", 2000)) if self.run.config else 2000
-        return report_set.commit(render_files(self.run, list(formats), html_segments))
+        html_segments = (self.run.config or {}).get("report", {}).get("html_segments")  # None: the default
+        return report_set.commit(render_files(self.run, list(formats), int(html_segments) if html_segments else None))
 
     def __repr__(self) -> str:
         return f"<mt_eval.Result {self.run.testset.name}: {len(self.run.systems)} systems × {', '.join(self.run.metrics)}>"

@@ -27,6 +27,12 @@ class SystemFlags:
                 + len(self.length_ratio_outliers) + sum(len(group) for group in self.duplicated))
 
 
+def flagged_lines(kind: str, found: Sequence) -> List[int]:
+    """The line numbers one kind of flag names (``duplicated`` holds groups
+    of lines; every other kind, the lines themselves)."""
+    return [line for group in found for line in group] if kind == "duplicated" else list(found)
+
+
 # Letters of the scripts MT test sets are written in, as compiled character
 # classes: counting a script is one regex pass in C, not a Python loop per
 # character. Letters of scripts not listed count as OTHER.

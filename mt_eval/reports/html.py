@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Sequence
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ..flags import flagged_lines
 from ..results import RunResult
 from . import plots
 from .pair_stats import pair_tables, tie_tolerance
@@ -44,16 +45,17 @@ def render_html(result: RunResult, max_segments: int = DEFAULT_HTML_SEGMENTS) ->
     environment = Environment(loader=PackageLoader("mt_eval.reports", "templates"), autoescape=select_autoescape(["html"]))
     template = environment.get_template("report.html")
     scored = _scored_metrics(result)
+    metrics = [_metric_info(result, m) for m in scored]
     shown = select_segments(result, scored, max_segments)
     return template.render(
         result=result,
         summary=summarize(result),
         figures=_figures(result, scored),
         flag_groups=_flag_groups(result),
-        page_data=_json_block(_page_data(result, scored, shown)),
+        page_data=_json_block(_page_data(result, scored, metrics, shown)),
         shown_count=len(shown),
         systems=[system.name for system in result.systems],
-        metrics=[_metric_info(result, m) for m in scored],
+        metrics=metrics,
         references=len(result.testset.texts.get("references") or []),
         flag_badges=FLAG_BADGES,
         labels=METRIC_LABELS,
@@ -102,7 +104,7 @@ def _flag_groups(result: RunResult) -> List[Dict[str, Any]]:
             found = system.flags.get(kind) or []
             if not found:
                 continue
-            lines = sorted({line for group in found for line in group}) if kind == "duplicated" else list(found)
+            lines = sorted(flagged_lines(kind, found))
             groups.append({"system": system.name, "label": label, "count": len(lines),
                            "lines": lines[:FLAG_LINES_LISTED], "more": max(0, len(lines) - FLAG_LINES_LISTED)})
     return groups
@@ -115,16 +117,14 @@ def _segment_flags(result: RunResult) -> List[Dict[int, List[str]]]:
     for system in result.systems:
         marked: Dict[int, List[str]] = {}
         for kind in FLAG_BADGES:
-            found = system.flags.get(kind) or []
-            lines = [line for group in found for line in group] if kind == "duplicated" else found
-            for line in lines:
+            for line in flagged_lines(kind, system.flags.get(kind) or []):
                 if line in line_to_index:
                     marked.setdefault(line_to_index[line], []).append(kind)
         per_system.append(marked)
     return per_system
 
 
-def _page_data(result: RunResult, scored: List[str], shown: Sequence[int]) -> Dict[str, Any]:
+def _page_data(result: RunResult, scored: List[str], metrics: List[Dict[str, Any]], shown: Sequence[int]) -> Dict[str, Any]:
     texts = result.testset.texts
     source = texts.get("source") or []
     references: List[List[str]] = texts.get("references") or []
@@ -153,7 +153,7 @@ def _page_data(result: RunResult, scored: List[str], shown: Sequence[int]) -> Di
     columns = [(s, m) for m in scored for s in result.systems]
     return {
         "systems": [s.name for s in result.systems],
-        "metrics": [_metric_info(result, m) for m in scored],
+        "metrics": metrics,
         "references": len(references),
         "total": result.testset.segments,
         "segments": segments,

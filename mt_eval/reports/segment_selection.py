@@ -20,6 +20,7 @@ from typing import Dict, List, Sequence
 
 import numpy as np
 
+from ..flags import flagged_lines
 from ..results import RunResult
 
 
@@ -38,7 +39,7 @@ def select_segments(result: RunResult, metrics: Sequence[str], limit: int) -> Li
 
     line_to_index = {line: i for i, line in enumerate(result.testset.line_numbers or range(1, size + 1))}
     flagged = sorted({line_to_index[line] for system in result.systems for kind, found in system.flags.items()
-                      for line in (sum(found, []) if kind == "duplicated" else found) if line in line_to_index})
+                      for line in flagged_lines(kind, found) if line in line_to_index})
     take(flagged, limit // 4)
     scores = {m: np.array([system.scores[m].segments for system in result.systems], dtype=np.float64) for m in metrics}
     higher = {m: result.systems[0].scores[m].higher_is_better for m in metrics}

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
+from ..flags import flagged_lines
 from ..results import RunResult
 
 METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER", "comet": "COMET"}
@@ -138,7 +139,7 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
 
 def _flag_count(flags: Dict) -> int:
     """Flagged lines; a duplicated group counts each of its lines."""
-    return sum(sum(map(len, found)) if kind == "duplicated" else len(found) for kind, found in flags.items())
+    return sum(len(flagged_lines(kind, found)) for kind, found in flags.items())
 
 
 # Flag lists in the terminal, Markdown and HTML summaries: the first few line
