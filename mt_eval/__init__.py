@@ -6,24 +6,24 @@ Library use::
     result = mt_eval.score(source=src_lines, references=[ref_lines], systems={"mine": hyp_lines})
     result.table(); result.save("reports/x")
 
-or, with the typed config: ``mt_eval.evaluate(RunConfig(...))``.
+or, with the typed config: ``mt_eval.run(RunConfig(...))`` (one run, as
+the command does it: scoring or merging, the gate, the report set) or
+``mt_eval.evaluate(RunConfig(...))`` (scores only).
 """
 
 from __future__ import annotations
 
-from importlib import metadata
+from .api import Result, score
+from .config import RunConfig
+from .errors import ConfigError, InputError, MtEvalError
+from .gate import GateResult, Verdict
+from .metrics import Metric, MetricInfo
+from .pipeline import evaluate
+from .report_loader import load_report
+from .results import MetricResult, RunResult
+from .runner import Outcome, run
+from .testset import load_testset
+from .version import __version__
 
-try:
-    __version__ = metadata.version("mt-eval")
-except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-    __version__ = "0.0.0+unknown"
-
-from .api import Result, score  # noqa: E402
-from .config import RunConfig  # noqa: E402
-from .errors import ConfigError, InputError, MtEvalError  # noqa: E402
-from .pipeline import evaluate  # noqa: E402
-from .results import RunResult  # noqa: E402
-from .testset import load_testset  # noqa: E402
-
-__all__ = ["score", "Result", "evaluate", "RunConfig", "load_testset", "RunResult",
-           "MtEvalError", "InputError", "ConfigError", "__version__"]
+__all__ = ["score", "Result", "run", "Outcome", "evaluate", "RunConfig", "load_testset", "load_report", "RunResult",
+           "MetricResult", "GateResult", "Verdict", "Metric", "MetricInfo", "MtEvalError", "InputError", "ConfigError", "__version__"]

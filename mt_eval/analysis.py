@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
 
 import numpy as np
 
@@ -74,64 +74,80 @@ def analyse(
 ) -> List[Comparison]:
     """Fill in ``ci``, ``bootstrap_mean`` and ``rank_group`` on every scored
     MetricResult (``results[metric][system]``) and return the comparisons."""
-    seed = int(settings.seed)
-    signature = signature_of(settings)
-    comparisons: List[Comparison] = []
-    scored_by_metric: Dict[str, Dict[str, MetricResult]] = {}
-    prepared = {}
-    for metric, by_system in results.items():
-        scored = {name: result for name, result in by_system.items() if result.status == "ok"}
-        if scored:
-            scored_by_metric[metric] = scored
-            prepared[metric] = statistics_matrices(scored, score_functions.get(metric), segments)
+    scored_by_metric = {metric: {name: r for name, r in by_system.items() if r.ok} for metric, by_system in results.items()}
+    scored_by_metric = {metric: scored for metric, scored in scored_by_metric.items() if scored}
+    prepared = {metric: statistics_matrices(scored, score_functions.get(metric), segments) for metric, scored in scored_by_metric.items()}
     # One pass over the resamples, in chunks, serves every metric and system.
     all_resampled = st.bootstrap_scores(
         {(metric, name): (matrix, score) for metric, (matrices, score) in prepared.items() for name, matrix in matrices.items()},
-        segments, int(settings.resamples), seed,
+        segments, int(settings.resamples), int(settings.seed),
     )
+    comparisons: List[Comparison] = []
     for metric, scored in scored_by_metric.items():
-        matrices, score = prepared[metric]
         resampled = {name: all_resampled[(metric, name)] for name in scored}
-        for name, result in scored.items():
-            low, high = st.percentile_interval(resampled[name], float(settings.confidence))
-            result.ci = [low, high]
-            result.bootstrap_mean = st.resample_mean(resampled[name])
-            result.signature = f"{result.signature}|{signature}"
-            result.signature_parts["statistics"] = signature
+        _fill_intervals(scored, resampled, settings)
         if settings.method == "none":
             continue
-        pairs = _pairs(list(scored), settings.baseline)
-        raw = []
-        for a, b in pairs:
-            delta = scored[b].score - scored[a].score
-            if settings.method == "bootstrap":
-                raw.append(st.paired_bootstrap_p(resampled[a], resampled[b], delta))
-            else:
-                masks = st.randomization_mask_chunks(segments, int(settings.trials), seed)
-                raw.append(st.paired_randomization_p(matrices[a], matrices[b], masks, score, delta))
-        adjusted = st.adjust_p_values(raw, str(settings.correction))
-        higher = next(iter(scored.values())).higher_is_better
-        metric_comparisons = []
-        for (a, b), p, p_adj in zip(pairs, raw, adjusted):
-            delta = scored[b].score - scored[a].score
-            significant = p_adj < float(settings.alpha)
-            better = None
-            if significant:
-                better = b if (delta > 0) == higher else a
-            metric_comparisons.append(Comparison(
-                metric, a, b, "paired-bootstrap" if settings.method == "bootstrap" else "paired-ar",
-                scored[a].score, scored[b].score, delta, p, p_adj, significant, better,
-            ))
-        comparisons.extend(metric_comparisons)
+        tested = _test_pairs(metric, scored, resampled, prepared[metric], segments, settings)
+        comparisons.extend(tested)
         if settings.baseline is None:  # rank groups need every pair tested
-            different = {frozenset((c.a, c.b)) for c in metric_comparisons if c.significant}
-            groups = st.rank_groups({n: r.score for n, r in scored.items()}, lambda x, y: frozenset((x, y)) in different, higher)
-            for name, group in groups.items():
-                scored[name].rank_group = group
+            _fill_rank_groups(scored, tested)
     return comparisons
 
 
-def statistics_matrices(scored: Mapping[str, MetricResult], score_function, segments: int):
+def _fill_intervals(scored: Mapping[str, MetricResult], resampled: Mapping[str, np.ndarray], settings: Any) -> None:
+    signature = signature_of(settings)
+    for name, result in scored.items():
+        low, high = st.percentile_interval(resampled[name], float(settings.confidence))
+        result.ci = [low, high]
+        result.bootstrap_mean = st.resample_mean(resampled[name])
+        result.signature = f"{result.signature}|{signature}"
+        result.signature_parts["statistics"] = signature
+
+
+def _test_pairs(metric: str, scored: Mapping[str, MetricResult], resampled: Mapping[str, np.ndarray],
+                prepared: Tuple[Dict[str, np.ndarray], Callable[[np.ndarray], float]], segments: int, settings: Any) -> List[Comparison]:
+    """The paired test of every pair (or each system against the baseline),
+    with corrected p-values."""
+    matrices, score = prepared
+    pairs = _pairs(list(scored), settings.baseline)
+    raw = []
+    for a, b in pairs:
+        delta = _score(scored[b]) - _score(scored[a])
+        if settings.method == "bootstrap":
+            raw.append(st.paired_bootstrap_p(resampled[a], resampled[b], delta))
+        else:
+            masks = st.randomization_mask_chunks(segments, int(settings.trials), int(settings.seed))
+            raw.append(st.paired_randomization_p(matrices[a], matrices[b], masks, score, delta))
+    adjusted = st.adjust_p_values(raw, str(settings.correction))
+    higher = next(iter(scored.values())).higher_is_better
+    method = "paired-bootstrap" if settings.method == "bootstrap" else "paired-ar"
+    comparisons = []
+    for (a, b), p, p_adj in zip(pairs, raw, adjusted):
+        delta = _score(scored[b]) - _score(scored[a])
+        significant = p_adj < float(settings.alpha)
+        better = (b if (delta > 0) == higher else a) if significant else None
+        comparisons.append(Comparison(metric, a, b, method, _score(scored[a]), _score(scored[b]), delta, p, p_adj, significant, better))
+    return comparisons
+
+
+def _fill_rank_groups(scored: Mapping[str, MetricResult], comparisons: List[Comparison]) -> None:
+    different = {frozenset((c.a, c.b)) for c in comparisons if c.significant}
+    higher = next(iter(scored.values())).higher_is_better
+    groups = st.rank_groups({n: _score(r) for n, r in scored.items()}, lambda x, y: frozenset((x, y)) in different, higher)
+    for name, group in groups.items():
+        scored[name].rank_group = group
+
+
+def _score(result: MetricResult) -> float:
+    if result.score is None:
+        raise ValueError(f"{result.metric}: a scored result without a score")
+    return result.score
+
+
+def statistics_matrices(
+    scored: Mapping[str, MetricResult], score_function: Optional[Callable[[np.ndarray], float]], segments: int,
+) -> Tuple[Dict[str, np.ndarray], Callable[[np.ndarray], float]]:
     """Per-system statistics matrices and the corpus-score function.
 
     Lexical metrics: sacrebleu's sufficient statistics as float32, the type
@@ -145,7 +161,7 @@ def statistics_matrices(scored: Mapping[str, MetricResult], score_function, segm
     return matrices, lambda summed: float(summed[0]) / segments
 
 
-def _pairs(systems: List[str], baseline: Optional[str]):
+def _pairs(systems: List[str], baseline: Optional[str]) -> List[Tuple[str, str]]:
     if baseline is not None:
         return [(baseline, name) for name in systems if name != baseline]
     return list(itertools.combinations(systems, 2))

@@ -8,12 +8,18 @@ Hydra and without files if you like.
     result.table()            # pandas DataFrame: systems × metrics
     result.save("reports/x")  # the same report set the CLI writes
 
+    # The regression gate, as the CLI runs it:
+    checked = mt_eval.score(..., gate={"baseline": "reports/main/report.json", "max_drop": {"bleu": 0.5}})
+    checked.gate.passed       # False on a regression; checked.gate.failures say why
+
 Every input is a list of strings or a path (any input form the CLI takes:
 plain text, .jsonl/.csv/.tsv/.parquet with ``#column``, a saved dataset).
 ``references`` has sacrebleu's shape: a list of reference streams. Options
 use the CLI's keys, as ``overrides`` ("key=value" strings) or keyword
-arguments (``bleu={"tokenize": "intl"}``, ``jobs=1``). Errors are mt-eval's
-own exceptions (``mt_eval.InputError``, ``mt_eval.ConfigError``).
+arguments (``bleu={"tokenize": "intl"}``, ``jobs=1``, ``gate={...}``,
+``report={"dir": ...}``, ``merge=[...]``): every key the CLI takes is
+honoured, through the same ``run`` function. Errors are mt-eval's own
+exceptions (``mt_eval.InputError``, ``mt_eval.ConfigError``).
 """
 
 from __future__ import annotations
@@ -25,21 +31,36 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
+from .config import RunConfig, config_error, known_keys, unknown_key_message
 from .errors import ConfigError
-from .pipeline import config_error, evaluate, known_keys
+from .gate import GateResult
+from .inputs import MEMORY_PREFIX
 from .results import RunResult
-from .config import RunConfig
+from .runner import Outcome, run, save_report_set
 
 Lines = Union[Sequence[str], str, "os.PathLike[str]"]
 
 
 class Result:
-    """A scored run: ``run`` is the RunResult every report is made from."""
+    """A scored run: ``run`` is the RunResult every report is made from;
+    ``gate`` the regression gate's verdict when a baseline was given."""
 
-    def __init__(self, run: RunResult) -> None:
-        self.run = run
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+        self.run: RunResult = outcome.result
 
-    def table(self):
+    @property
+    def gate(self) -> Optional[GateResult]:
+        """The gate's verdict (``passed``, ``failures``, each check's
+        ``reason``), or None when no ``gate={"baseline": ...}`` was given."""
+        return self.outcome.gate
+
+    @property
+    def written(self) -> List[Path]:
+        """The report files this call wrote (with ``report={"dir": ...}``)."""
+        return list(self.outcome.written)
+
+    def table(self) -> Any:
         """A pandas DataFrame, one row per system: for each metric its
         score, interval (``METRIC_low``, ``METRIC_high``) and rank group."""
         import pandas as pd
@@ -48,29 +69,24 @@ class Result:
         for system in self.run.systems:
             row: Dict[str, Any] = {"system": system.name}
             for metric in self.run.metrics:
-                score = system.scores.get(metric)
-                ok = score is not None and score.status == "ok"
-                row[metric] = score.score if ok else None
-                row[f"{metric}_low"] = score.ci[0] if ok and score.ci else None
-                row[f"{metric}_high"] = score.ci[1] if ok and score.ci else None
-                row[f"{metric}_group"] = score.rank_group if ok else None
+                found = system.scores.get(metric)
+                score = found if found is not None and found.ok else None  # None: skipped or not run
+                row[metric] = score.score if score is not None else None
+                row[f"{metric}_low"] = score.ci[0] if score is not None and score.ci else None
+                row[f"{metric}_high"] = score.ci[1] if score is not None and score.ci else None
+                row[f"{metric}_group"] = score.rank_group if score is not None else None
             rows.append(row)
         return pd.DataFrame(rows).set_index("system")
 
     def score(self, system: str, metric: str) -> Optional[float]:
         """One corpus score (None where the metric was skipped)."""
         result = self.run.system(system).scores.get(metric)
-        return result.score if result is not None and result.status == "ok" else None
+        return result.score if result is not None and result.ok else None
 
     def save(self, directory: Union[str, "os.PathLike[str]"], formats: Sequence[str] = ("json", "md", "html")) -> List[Path]:
         """Write the report set the CLI writes, whole or not at all."""
-        from .reports.files import render_files, report_file_names
-        from .reports.report_set import ReportSet
-
-        report_set = ReportSet(directory, report_file_names())
-        report_set.check_writable()
         html_segments = (self.run.config or {}).get("report", {}).get("html_segments")  # None: the default
-        return report_set.commit(render_files(self.run, list(formats), int(html_segments) if html_segments else None))
+        return save_report_set(self.run, directory, formats, int(html_segments) if html_segments else None)
 
     def __repr__(self) -> str:
         return f"<mt_eval.Result {self.run.testset.name}: {len(self.run.systems)} systems × {', '.join(self.run.metrics)}>"
@@ -92,12 +108,13 @@ def score(
         if isinstance(value, (str, os.PathLike)):
             return os.fspath(value)
         if isinstance(value, Sequence):
-            memory[f"memory:{key}"] = list(value)
-            return f"memory:{key}"
+            memory[f"{MEMORY_PREFIX}{key}"] = list(value)
+            return f"{MEMORY_PREFIX}{key}"
         raise ConfigError(f"{key}: expected a list of strings or a path, found {type(value).__name__}.")
 
     if isinstance(references, (str, os.PathLike)):
         raise ConfigError("references: a list of reference streams, as sacrebleu takes them: references=[ref_lines] or ['ref.en'].")
+    named: Union[Dict[str, str], List[str]]
     if isinstance(systems, Mapping):
         named = {str(key): spec(value, f"systems.{key}") for key, value in systems.items()}
     else:
@@ -117,17 +134,11 @@ def score(
             if not sep:
                 raise ConfigError(f"overrides: {override!r} is not KEY=VALUE.")
             if key not in known_keys():
-                raise config_error(_UnknownKey(key))
+                raise ConfigError(unknown_key_message(key))
             OmegaConf.update(config, key, _parse(value), merge=False)
     except OmegaConfBaseException as error:
         raise config_error(error) from None
-    return Result(evaluate(config, memory=memory))
-
-
-class _UnknownKey(Exception):
-    def __init__(self, key: str) -> None:
-        super().__init__(f"Key '{key}' not in struct")
-        self.full_key = key
+    return Result(run(config, memory=memory))
 
 
 def _parse(value: str) -> Any:

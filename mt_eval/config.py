@@ -1,20 +1,31 @@
-"""Configuration schemas, registered in Hydra's ConfigStore.
+"""Configuration schemas, registered in Hydra's ConfigStore, and the one
+place that says which keys exist.
 
 The dataclasses hold the types and defaults; the YAML files under ``conf/``
 only choose and override. Top-level keys are a public contract: ``testset``,
-``metrics``, one key per metric (``bleu``, ``chrf``, ``ter``), ``report``.
+``metrics``, one key per metric (``bleu``, ``chrf``, ``ter``, ``comet``,
+and one per plug-in metric, typed by the metric's own options dataclass),
+``stats``, ``report``, ``gate``, ``merge``. The per-metric sections and gate
+thresholds are built from the metric registry, so a plug-in metric gets
+its keys without a change here.
 """
 
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass, field
+import difflib
+from dataclasses import dataclass, field, is_dataclass, make_dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from hydra.core.config_store import ConfigStore
-from omegaconf import MISSING, OmegaConf
+from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
+from .errors import ConfigError
+from .metrics.comet import CometConfig
+from .metrics.lexical import BleuConfig, ChrfConfig, TerConfig
+from .metrics.registry import registered_metrics
 
 
 @dataclass
@@ -50,69 +61,10 @@ class TestSetConfig:
     # Hypothesis/reference length ratio (characters) outside [1/x, x] is flagged.
     length_ratio_flag: float = 2.0
     # The longest segment read, in characters: a longer line (or an endless
-    # file such as /dev/zero) is refused with its line number.
+    # file such as /dev/zero) is refused with its line number. Far above any
+    # real sentence or paragraph, far below what would exhaust memory in the
+    # metrics (TER, diffs).
     max_line_chars: int = 100000
-
-
-@dataclass
-class BleuConfig:
-    # sacrebleu's BLEU options, passed through unchanged (None: sacrebleu's default).
-    tokenize: Optional[str] = None
-    lowercase: bool = False
-    smooth_method: str = "exp"
-    smooth_value: Optional[float] = None
-    max_ngram_order: int = 4
-    effective_order: bool = False
-    # Target language, used by sacrebleu to pick a tokenizer for zh/ja/ko.
-    trg_lang: str = ""
-    # Silence sacrebleu's warning about already-tokenised input.
-    force: bool = False
-
-
-@dataclass
-class ChrfConfig:
-    char_order: int = 6
-    word_order: int = 0
-    beta: int = 2
-    lowercase: bool = False
-    whitespace: bool = False
-    eps_smoothing: bool = False
-
-
-@dataclass
-class TerConfig:
-    normalized: bool = False
-    no_punct: bool = False
-    asian_support: bool = False
-    case_sensitive: bool = False
-    # Segments (hypothesis or reference) longer than this many words are
-    # refused before scoring: sacrebleu's TER needs memory growing with the
-    # square of a segment's length. Not a sacrebleu option.
-    max_segment_words: int = 5000
-
-
-@dataclass
-class CometConfig:
-    # A hub id, a checkpoint file (…/checkpoints/model.ckpt) or a model folder.
-    model: str = "Unbabel/wmt22-comet-da"
-    # Sentences per batch (model.predict) and the upper bound per encoder batch.
-    batch_size: int = 64
-    # Token budget per encoder batch (padded tokens: longest × sentences),
-    # for batches of length-sorted sentences.
-    max_tokens: int = 8192
-    # GPUs: 0 = CPU, 1 = one GPU, >1 = unbabel-comet's multi-GPU predict;
-    # null = one GPU when torch sees one, else the CPU.
-    gpus: Optional[int] = None
-    precision: str = "fp32"  # fp32 | fp16 | bf16
-    length_batching: bool = True  # for model.predict
-    # Where hub models are stored (null: the Hugging Face cache).
-    models_dir: Optional[str] = None
-    offline: bool = False  # never contact the hub (also: HF_HUB_OFFLINE=1)
-    hub_timeout: float = 10.0  # seconds per hub request
-    cache: bool = True  # persistent embedding and score cache
-    cache_dir: Optional[str] = None  # null: $XDG_CACHE_HOME/mt-eval or ~/.cache/mt-eval
-    # If the model cannot be had: false reports COMET as skipped (exit 0), true stops the run (exit 2).
-    required: bool = False
 
 
 @dataclass
@@ -133,25 +85,12 @@ class StatsConfig:
 
 
 @dataclass
-class MetricThresholds:
-    """One optional number per metric, in the metric's own units. Explicit
-    fields (not a dict) so `gate.max_drop.bleu=0.5` works as an override and
-    a misspelt metric is refused."""
+class GateSettings:
+    """The gate's settings besides its per-metric thresholds (``max_drop``
+    and ``min``, one field per registered metric: see ``GateConfig``)."""
 
-    bleu: Optional[float] = None
-    chrf: Optional[float] = None
-    ter: Optional[float] = None
-    comet: Optional[float] = None
-
-
-@dataclass
-class GateConfig:
     # A baseline report.json; when set, the run is compared with it.
     baseline: Optional[str] = None
-    # Allowed drop per metric (for TER, where lower is better: allowed rise).
-    max_drop: MetricThresholds = field(default_factory=MetricThresholds)
-    # Worst acceptable score per metric (for TER: the highest acceptable).
-    min: MetricThresholds = field(default_factory=MetricThresholds)
     # Allowed drop for metrics without their own max_drop.
     default_max_drop: float = 0.0
     # Count a drop beyond the margin only when it is significant (one-sided
@@ -179,22 +118,46 @@ class ReportConfig:
     terminal: bool = True
 
 
-@dataclass
-class RunConfig:
-    testset: TestSetConfig = field(default_factory=TestSetConfig)
-    metrics: List[str] = field(default_factory=lambda: ["bleu", "chrf", "ter", "comet"])
-    bleu: BleuConfig = field(default_factory=BleuConfig)
-    chrf: ChrfConfig = field(default_factory=ChrfConfig)
-    ter: TerConfig = field(default_factory=TerConfig)
-    comet: CometConfig = field(default_factory=CometConfig)
-    stats: StatsConfig = field(default_factory=StatsConfig)
-    # Processes for CPU-bound metrics (sacrebleu's TER above all); 0 = one per core.
-    jobs: int = 0
-    report: ReportConfig = field(default_factory=ReportConfig)
-    gate: GateConfig = field(default_factory=GateConfig)
-    # Report sets (report.json files or their folders) of the same test set,
-    # scored in separate jobs: merged into one run instead of scoring.
-    merge: List[str] = field(default_factory=list)
+def _metric_thresholds() -> type:
+    """One optional number per registered metric, in the metric's own
+    units. Explicit fields (not a dict) so ``gate.max_drop.bleu=0.5`` works
+    as an override and a misspelt metric is refused."""
+    return make_dataclass(
+        "MetricThresholds", [(name, Optional[float], field(default=None)) for name in registered_metrics()],
+    )
+
+
+MetricThresholds = _metric_thresholds()
+GateConfig = make_dataclass("GateConfig", [
+    # Allowed drop per metric (for TER, where lower is better: allowed rise).
+    ("max_drop", MetricThresholds, field(default_factory=MetricThresholds)),
+    # Worst acceptable score per metric (for TER: the highest acceptable).
+    ("min", MetricThresholds, field(default_factory=MetricThresholds)),
+], bases=(GateSettings,))
+
+
+def _run_config() -> type:
+    """The whole schema: the fixed sections, and one section per registered
+    metric (``bleu``, ``chrf``, ``ter``, ``comet``, and any plug-in's),
+    typed by the metric's own options dataclass."""
+    metrics = registered_metrics()
+    return make_dataclass("RunConfig", [
+        ("testset", TestSetConfig, field(default_factory=TestSetConfig)),
+        ("metrics", List[str], field(default_factory=lambda: list(DEFAULT_METRICS))),
+        *[(name, cls.options_class, field(default_factory=cls.options_class)) for name, cls in metrics.items()],
+        ("stats", StatsConfig, field(default_factory=StatsConfig)),
+        # Processes for CPU-bound metrics (sacrebleu's TER above all); 0 = one per core.
+        ("jobs", int, field(default=0)),
+        ("report", ReportConfig, field(default_factory=ReportConfig)),
+        ("gate", GateConfig, field(default_factory=GateConfig)),
+        # Report sets (report.json files or their folders) of the same test set,
+        # scored in separate jobs: merged into one run instead of scoring.
+        ("merge", List[str], field(default_factory=list)),
+    ])
+
+
+DEFAULT_METRICS = ("bleu", "chrf", "ter", "comet")
+RunConfig = _run_config()
 
 
 def bundled_path(relative: str) -> str:
@@ -208,7 +171,7 @@ def bundled_path(relative: str) -> str:
 
 def bundled_systems(testset: str) -> Dict[str, str]:
     """Every candidate file of a bundled test set, named by its stem."""
-    folder = resources.files("mt_eval.testsets").joinpath(testset, "systems")
+    folder = resources.files("mt_eval.testsets").joinpath(testset).joinpath("systems")
     return {Path(entry.name).stem: str(entry) for entry in sorted(folder.iterdir(), key=lambda e: e.name) if entry.name.endswith(".en")}
 
 
@@ -224,6 +187,8 @@ def run_id() -> str:
 
 def register_configs() -> None:
     """Register the schema (validated against every YAML) and our resolvers."""
+    from hydra.core.config_store import ConfigStore
+
     ConfigStore.instance().store(name="run_schema", node=RunConfig)
     if not OmegaConf.has_resolver("bundled"):
         OmegaConf.register_new_resolver("bundled", bundled_path)
@@ -232,3 +197,68 @@ def register_configs() -> None:
         OmegaConf.register_new_resolver("bundled_systems", lambda testset: OmegaConf.create(bundled_systems(testset)))
     if not OmegaConf.has_resolver("run_id"):
         OmegaConf.register_new_resolver("run_id", run_id)
+
+
+# ------------------------------------------------------------------ keys
+def as_run_config(config: Any) -> DictConfig:
+    """A validated DictConfig of the RunConfig schema from a ``RunConfig``,
+    a plain mapping of the same keys, or a composed DictConfig; an unknown
+    key or a value of the wrong type is a ConfigError naming it (with the
+    closest real key)."""
+    if isinstance(config, DictConfig):
+        return config
+    if is_dataclass(config) and not isinstance(config, type):
+        return OmegaConf.structured(config)
+    try:
+        return OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(dict(config)))  # type: ignore[return-value]
+    except OmegaConfBaseException as error:
+        raise config_error(error) from None
+
+
+def config_error(error: Exception) -> ConfigError:
+    """OmegaConf's validation errors, said as mt-eval says them."""
+    key = getattr(error, "full_key", None) or ""
+    message = str(error).splitlines()[0]
+    if "not in struct" in message.lower() or "Key '" in message and "not in" in message:
+        return ConfigError(unknown_key_message(key))
+    return ConfigError(f"{key or 'config'}: {message}")
+
+
+def unknown_key_message(key: str) -> str:
+    """"unknown key 'bleu.tokenise'. Did you mean 'bleu.tokenize'?", with
+    the keys of the same section listed."""
+    keys = known_keys()
+    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
+    section = key.split(".")[0]
+    siblings = [k for k in keys if k.startswith(section + ".") and k.count(".") == key.count(".")]
+    listed = f" Keys under {section}: {', '.join(siblings)}." if siblings else f" Top-level keys: {', '.join(k for k in keys if '.' not in k)}."
+    return f"unknown key {key!r}." + (f" Did you mean {close[0]!r}?" if close else "") + listed
+
+
+def known_keys() -> List[str]:
+    """Every dotted key of the RunConfig schema."""
+    keys: List[str] = []
+
+    def walk(node: Any, prefix: str) -> None:
+        for name in node:
+            value = node._get_node(name)
+            dotted = f"{prefix}{name}"
+            keys.append(dotted)
+            if isinstance(value, DictConfig) and value._metadata.object_type is not None and value._metadata.object_type is not dict:
+                walk(value, dotted + ".")
+
+    walk(OmegaConf.structured(RunConfig), "")
+    return keys
+
+
+def plain_config(config: DictConfig) -> Dict[str, Any]:
+    """The resolved config as plain data, for the report."""
+    try:
+        return OmegaConf.to_container(config, resolve=True)  # type: ignore[return-value]
+    except OmegaConfBaseException:  # an interpolation that needs Hydra's runtime (e.g. outside a Hydra app)
+        return OmegaConf.to_container(config, resolve=False)  # type: ignore[return-value]
+
+
+__all__ = ["RunConfig", "TestSetConfig", "NormalizeConfig", "StatsConfig", "ReportConfig", "GateConfig", "GateSettings",
+           "MetricThresholds", "BleuConfig", "ChrfConfig", "TerConfig", "CometConfig", "as_run_config", "config_error",
+           "known_keys", "unknown_key_message", "plain_config", "register_configs", "bundled_path", "bundled_systems"]

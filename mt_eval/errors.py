@@ -8,6 +8,7 @@ CLI prints that message and exits with code 2, without a traceback.
 from __future__ import annotations
 
 import difflib
+import errno
 from typing import Iterable
 
 
@@ -40,3 +41,22 @@ def whole_number(key: str, value: object, lowest: int, hint: str = "") -> int:
     if number < lowest:
         raise ConfigError(f"{key}={value!r}: must be {lowest} or more{hint}.")
     return number
+
+
+_OS_ERROR_REASONS = {
+    errno.ENOENT: "no such file or directory",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "operation not permitted",
+    errno.EISDIR: "it is a directory, not a file",
+    errno.ENOTDIR: "a part of the path is not a directory",
+    errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+    errno.ENOSPC: "no space left on the device",
+    errno.EROFS: "read-only file system",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.ENAMETOOLONG: "the file name is too long",
+}
+
+
+def describe_os_error(error: OSError) -> str:
+    """A short, plain reason for a failed file operation."""
+    return _OS_ERROR_REASONS.get(error.errno or 0, error.strerror or type(error).__name__)

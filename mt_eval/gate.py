@@ -27,10 +27,11 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Dict, List, Mapping, Optional
+from typing import Any, Callable, Dict, List, Mapping, Optional, cast
 
 import numpy as np
 
+from . import signatures
 from . import stats as st
 from .analysis import statistics_matrices
 from .errors import ConfigError, InputError
@@ -40,7 +41,6 @@ PASS, REGRESSION, BELOW_MIN, MISSING, NOTICE = "pass", "regression", "below-min"
 FAILING = (REGRESSION, BELOW_MIN, MISSING)
 COMPARED = (PASS, REGRESSION, BELOW_MIN)
 TOLERANCE = 1e-9  # float noise is not a drop
-GATED_METRICS = ("bleu", "chrf", "ter", "comet")
 
 
 class IncomparableError(InputError):
@@ -62,6 +62,7 @@ class Verdict:
     higher_is_better: bool = True
     allowed: Optional[float] = None  # the margin that applied
     reason: str = ""
+    label: str = ""  # the metric as people write it (from the report's metric_info)
 
     @property
     def failed(self) -> bool:
@@ -79,6 +80,16 @@ class GateResult:
         return any(v.failed for v in self.verdicts)
 
     @property
+    def passed(self) -> bool:
+        """True when every check passed (no regression, nothing missing)."""
+        return not self.failed
+
+    @property
+    def failures(self) -> List[Verdict]:
+        """The checks that failed, each with its reason."""
+        return [v for v in self.verdicts if v.failed]
+
+    @property
     def compared(self) -> int:
         return sum(1 for v in self.verdicts if v.verdict in COMPARED)
 
@@ -89,11 +100,7 @@ class GateResult:
 def check_settings(settings: Any) -> None:
     """Refuse thresholds that are not finite numbers in range, at config time."""
     for group, lowest in (("max_drop", 0.0), ("min", None)):
-        thresholds = settings.get(group) if hasattr(settings, "get") else getattr(settings, group)
-        for metric in GATED_METRICS:
-            value = _threshold(thresholds, metric)
-            if value is None:
-                continue
+        for metric, value in _thresholds(settings, group).items():
             _check_number(f"gate.{group}.{metric}", value, lowest)
     _check_number("gate.default_max_drop", settings.default_max_drop, 0.0)
     alpha = settings.alpha
@@ -113,15 +120,22 @@ def _check_number(key: str, value: Any, lowest: Optional[float]) -> None:
         raise ConfigError(f"{key}={value}: must be {lowest} or more (a margin in the metric's units; for TER, the allowed rise).")
 
 
+def _thresholds(settings: Any, group: str) -> Dict[str, Any]:
+    """metric → the value set under ``gate.<group>`` (one field per
+    registered metric in the schema; unset fields are None)."""
+    node = settings.get(group) if hasattr(settings, "get") else getattr(settings, group, None)
+    if node is None:
+        return {}
+    items = node.items() if hasattr(node, "items") else asdict(node).items()
+    return {str(metric): value for metric, value in items if value is not None}
+
+
 def named_thresholds(settings: Any) -> Dict[str, Dict[str, float]]:
     """metric → {"max_drop": x, "min": y} for every threshold set explicitly."""
     named: Dict[str, Dict[str, float]] = {}
     for group in ("max_drop", "min"):
-        thresholds = settings.get(group) if hasattr(settings, "get") else getattr(settings, group)
-        for metric in GATED_METRICS:
-            value = _threshold(thresholds, metric)
-            if value is not None:
-                named.setdefault(metric, {})[group] = value
+        for metric, value in _thresholds(settings, group).items():
+            named.setdefault(metric, {})[group] = float(value)
     return named
 
 
@@ -135,11 +149,7 @@ def check_comparable(baseline: RunResult, current: RunResult) -> None:
     if baseline.testset.segments != current.testset.segments:
         raise IncomparableError(f"segment counts differ: baseline {baseline.testset.segments}, this run {current.testset.segments}.")
     for metric in current.metrics:
-        ours = _first_signature(current, metric)
-        theirs = _first_signature(baseline, metric)
-        if ours is None or theirs is None:
-            continue
-        differing = _signature_differences(theirs, ours)
+        differing = signatures.differences(baseline, current, metric)
         if differing:
             raise IncomparableError(
                 f"{metric}: the baseline was scored with other settings ({'; '.join(differing)}). "
@@ -158,11 +168,9 @@ def compare(
     check_comparable(baseline, current)
     result = GateResult(baseline_path)
     for metric in current.metrics:
-        theirs, ours = _first_signature(baseline, metric), _first_signature(current, metric)
-        if theirs and ours:
-            versions = [_fields(sig).get("version") for sig in (theirs, ours)]
-            if versions[0] != versions[1]:
-                result.notices.append(f"{metric}: the baseline was scored with version {versions[0]}, this run with {versions[1]}")
+        change = signatures.version_change(baseline, current, metric)
+        if change:
+            result.notices.append(change)
     base_systems = {s.name: s for s in baseline.systems}
     run_systems = {s.name: s for s in current.systems}
     if not set(base_systems) & set(run_systems):
@@ -173,15 +181,12 @@ def compare(
         )
     for name in sorted(set(run_systems) - set(base_systems)):
         result.notices.append(f"system {name!r} is new (not in the baseline): not gated")
-    thresholds = named_thresholds(settings)
-    resampler = _DeltaResampler(current.testset.segments, stats_settings, score_functions)
-    for name in sorted(base_systems, key=list(base_systems).index):
-        base = base_systems[name]
+    judge = _Judge(settings, named_thresholds(settings), _DeltaResampler(current.testset.segments, stats_settings, score_functions), current, baseline)
+    metrics = list(dict.fromkeys([*baseline.metrics, *current.metrics, *judge.thresholds]))
+    for name, base in base_systems.items():
         system = run_systems.get(name)
-        metrics = list(dict.fromkeys([*baseline.metrics, *current.metrics, *thresholds]))
         for metric in metrics:
-            verdict = _verdict(name, metric, base.scores.get(metric), system.scores.get(metric) if system else None,
-                               system is not None, metric in current.metrics, thresholds.get(metric, {}), settings, resampler)
+            verdict = judge.verdict(name, metric, base.scores.get(metric), system.scores.get(metric) if system else None, system is not None)
             if verdict is not None:
                 result.verdicts.append(verdict)
     if result.compared == 0 and not result.failed:
@@ -193,68 +198,91 @@ def compare(
     return result
 
 
-def _verdict(
-    system: str, metric: str, theirs: Optional[MetricResult], ours: Optional[MetricResult],
-    in_run: bool, computed: bool, named: Dict[str, float], settings: Any, resampler: "_DeltaResampler",
-) -> Optional[Verdict]:
-    baseline_scored = theirs is not None and theirs.status == "ok"
-    run_scored = ours is not None and ours.status == "ok"
-    higher = (ours or theirs).higher_is_better if (ours or theirs) is not None else True
-    verdict = Verdict(system, metric, PASS, higher_is_better=higher)
-    if not baseline_scored and not run_scored and not named:
-        if theirs is None and ours is None:
-            return None  # neither side ever asked for it
-        verdict.verdict = NOTICE
-        verdict.reason = "skipped in both the baseline and this run: not compared"
+class _Judge:
+    """One verdict per (baseline system, metric), under the gate's settings."""
+
+    def __init__(self, settings: Any, thresholds: Dict[str, Dict[str, float]], resampler: "_DeltaResampler",
+                 current: RunResult, baseline: RunResult) -> None:
+        self.settings = settings
+        self.thresholds = thresholds
+        self.resampler = resampler
+        self.current = current
+        self.baseline = baseline
+
+    def _label(self, metric: str) -> str:
+        for run in (self.current, self.baseline):
+            if metric in run.metrics:
+                return run.info(metric).label
+        return metric
+
+    def verdict(self, system: str, metric: str, theirs: Optional[MetricResult], ours: Optional[MetricResult], in_run: bool) -> Optional[Verdict]:
+        named = self.thresholds.get(metric, {})
+        baseline_scored = theirs is not None and theirs.ok
+        known = ours or theirs
+        verdict = Verdict(system, metric, PASS, higher_is_better=known.higher_is_better if known is not None else True, label=self._label(metric))
+        if not baseline_scored and not (ours is not None and ours.ok) and not named:
+            if theirs is None and ours is None:
+                return None  # neither side ever asked for it
+            return self._set(verdict, NOTICE, "skipped in both the baseline and this run: not compared")
+        if not in_run or ours is None or not ours.ok:
+            return self._missing(verdict, metric, theirs, ours, in_run, named)
+        verdict.current = ours.score
+        self._check_floor(verdict, ours, named.get("min"))
+        if theirs is None or not theirs.ok:
+            return self._no_baseline_score(verdict, metric, theirs, named)
+        self._check_drop(verdict, metric, theirs, ours, named.get("max_drop", float(self.settings.default_max_drop)))
         return verdict
-    if not in_run:
-        verdict.verdict = MISSING
-        verdict.baseline = theirs.score if baseline_scored else None
-        verdict.reason = "the system is in the baseline but not in this run"
+
+    @staticmethod
+    def _set(verdict: Verdict, outcome: str, reason: str) -> Verdict:
+        verdict.verdict, verdict.reason = outcome, reason
         return verdict
-    if not run_scored:
-        verdict.verdict = MISSING
-        verdict.baseline = theirs.score if baseline_scored else None
-        why = ("not computed in this run (metrics does not list it)" if not computed
+
+    def _missing(self, verdict: Verdict, metric: str, theirs: Optional[MetricResult], ours: Optional[MetricResult],
+                 in_run: bool, named: Dict[str, float]) -> Verdict:
+        verdict.baseline = theirs.score if theirs is not None and theirs.ok else None
+        if not in_run:
+            return self._set(verdict, MISSING, "the system is in the baseline but not in this run")
+        why = ("not computed in this run (metrics does not list it)" if metric not in self.current.metrics
                else f"skipped in this run: {ours.reason if ours else 'not run'}")
-        verdict.reason = why + (" but the gate sets a threshold for it" if named else "; the baseline has a score")
-        return verdict
-    verdict.current = ours.score
-    floor = named.get("min")
-    if floor is not None and not _meets_floor(ours, floor):
-        verdict.verdict = BELOW_MIN
-        verdict.reason = f"{_show(ours.score)} is {'below' if higher else 'above'} the required {floor}"
-    if not baseline_scored:
+        return self._set(verdict, MISSING, why + (" but the gate sets a threshold for it" if named else "; the baseline has a score"))
+
+    @staticmethod
+    def _check_floor(verdict: Verdict, ours: MetricResult, floor: Optional[float]) -> None:
+        if floor is not None and ours.score is not None and not _meets_floor(ours.score, floor, verdict.higher_is_better):
+            _Judge._set(verdict, BELOW_MIN, f"{_show(ours.score)} is {'below' if verdict.higher_is_better else 'above'} the required {floor}")
+
+    def _no_baseline_score(self, verdict: Verdict, metric: str, theirs: Optional[MetricResult], named: Dict[str, float]) -> Verdict:
         why = f"the baseline has no {metric} score ({theirs.reason if theirs else 'not computed'})"
         if "max_drop" in named:
-            verdict.verdict = MISSING
-            verdict.reason = f"{why}, so gate.max_drop.{metric} cannot be checked"
-        elif verdict.verdict == PASS:
+            return self._set(verdict, MISSING, f"{why}, so gate.max_drop.{metric} cannot be checked")
+        if verdict.verdict == PASS:
+            floor = named.get("min")
             if floor is not None:
                 verdict.reason = f"{why}: only the floor {floor} was checked, and met"
             else:
-                verdict.verdict = NOTICE
-                verdict.reason = f"{why}: not compared"
+                self._set(verdict, NOTICE, f"{why}: not compared")
         return verdict
-    margin = named.get("max_drop", float(settings.default_max_drop))
-    verdict.allowed = margin
-    verdict.baseline = theirs.score
-    verdict.delta = ours.score - theirs.score
-    verdict.drop = -verdict.delta if higher else verdict.delta
-    verdict.delta_ci = resampler.delta_interval(metric, theirs, ours)
-    if verdict.drop > margin + TOLERANCE:
+
+    def _check_drop(self, verdict: Verdict, metric: str, theirs: MetricResult, ours: MetricResult, margin: float) -> None:
+        assert theirs.score is not None and ours.score is not None  # scored results always carry a score
+        verdict.allowed = margin
+        verdict.baseline = theirs.score
+        verdict.delta = ours.score - theirs.score
+        verdict.drop = -verdict.delta if verdict.higher_is_better else verdict.delta
+        verdict.delta_ci = self.resampler.delta_interval(metric, theirs, ours)
+        if verdict.drop <= margin + TOLERANCE:
+            return
         regression = True
-        if settings.require_significance:
-            verdict.p_value = resampler.non_inferiority_p(metric, theirs, ours, margin)
-            regression = verdict.p_value < float(settings.alpha)
-        word = "dropped" if higher else "rose"
+        if self.settings.require_significance:
+            verdict.p_value = self.resampler.non_inferiority_p(metric, theirs, ours, margin)
+            regression = verdict.p_value < float(self.settings.alpha)
+        word = "dropped" if verdict.higher_is_better else "rose"
         drop_text = f"{word} {_show_difference(verdict.drop, margin)} (allowed {margin})"
         if regression and verdict.verdict == PASS:
-            verdict.verdict = REGRESSION
-            verdict.reason = drop_text + (f", significant (p = {verdict.p_value:.4f})" if verdict.p_value is not None else "")
+            self._set(verdict, REGRESSION, drop_text + (f", significant (p = {verdict.p_value:.4f})" if verdict.p_value is not None else ""))
         elif not regression:
             verdict.reason = drop_text + f", not significant (p = {verdict.p_value:.4f})"
-    return verdict
 
 
 class _DeltaResampler:
@@ -277,8 +305,8 @@ class _DeltaResampler:
                 matrices, score = statistics_matrices({"baseline": base, "current": ours}, self.score_functions.get(metric), self.segments)
             except (TypeError, ValueError):
                 return None  # no per-segment data to resample (checked when the baseline was read)
-            self._memo[key] = st.bootstrap_scores(
-                {name: (matrix, score) for name, matrix in matrices.items()}, self.segments, self.resamples, self.seed)
+            self._memo[key] = cast(Dict[str, np.ndarray], st.bootstrap_scores(  # keyed as given: "baseline", "current"
+                {name: (matrix, score) for name, matrix in matrices.items()}, self.segments, self.resamples, self.seed))
         return self._memo[key]
 
     def delta_interval(self, metric: str, base: MetricResult, ours: MetricResult) -> Optional[List[float]]:
@@ -312,36 +340,5 @@ def _show_difference(value: float, margin: float) -> str:
     return f"{value:.{max(4, digits_for(value, margin))}f}"
 
 
-def _threshold(thresholds: Any, metric: str) -> Optional[float]:
-    if thresholds is None:
-        return None
-    value = thresholds.get(metric) if hasattr(thresholds, "get") else getattr(thresholds, metric, None)
-    return None if value is None else float(value)
-
-
-def _meets_floor(score: MetricResult, floor: float) -> bool:
-    return score.score >= floor - TOLERANCE if score.higher_is_better else score.score <= floor + TOLERANCE
-
-
-def _first_signature(run: RunResult, metric: str) -> Optional[str]:
-    for system in run.systems:
-        score = system.scores.get(metric)
-        if score is not None and score.status == "ok":
-            parts = score.signature_parts
-            return "|".join(parts[key] for key in ("metric", "normalization") if key in parts)
-    return None
-
-
-def _signature_differences(baseline: str, current: str) -> List[str]:
-    """``key: baseline → current`` for each signature field that differs;
-    the version of the metric's library is not a difference."""
-    theirs, ours = _fields(baseline), _fields(current)
-    return [
-        f"{key}: baseline {theirs.get(key, '—')}, this run {ours.get(key, '—')}"
-        for key in sorted(set(theirs) | set(ours))
-        if key != "version" and theirs.get(key) != ours.get(key)
-    ]
-
-
-def _fields(signature: str) -> Dict[str, str]:
-    return dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
+def _meets_floor(score: float, floor: float, higher_is_better: bool) -> bool:
+    return score >= floor - TOLERANCE if higher_is_better else score <= floor + TOLERANCE

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
 from .errors import InputError
-from .results import describe_os_error
+from .errors import describe_os_error
 
 STRUCTURED_BUILDERS = {
     ".jsonl": "json",
@@ -44,19 +44,13 @@ class RawInput:
     had_crlf: bool = False
 
 
-# The longest segment read, in characters, unless testset.max_line_chars says
-# otherwise: far above any real sentence or paragraph, far below what would
-# exhaust memory in the metrics (TER, diffs) or in reading /dev/zero.
-DEFAULT_MAX_LINE_CHARS = 100_000
-
-
 # In-memory segments (the Python API) are named "memory:KEY" in the config
 # and handed to the loader in a mapping; files are everything else.
 MEMORY_PREFIX = "memory:"
 
 
 def read_input(
-    spec: str, default_column: str, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS,
+    spec: str, default_column: str, role: str, max_chars: int,
     memory: Optional[Mapping[str, Sequence[str]]] = None,
 ) -> RawInput:
     """Read the segments named by ``spec``; ``role`` names the config key in errors."""
@@ -121,7 +115,7 @@ def _check_exists(path: Path, location: str, role: str) -> None:
 
 
 def read_text_file(
-    path: Path, role: str, max_chars: int = DEFAULT_MAX_LINE_CHARS, max_line_bytes: Optional[int] = -1, check_chars: bool = True,
+    path: Path, role: str, max_chars: int, max_line_bytes: Optional[int] = -1, check_chars: bool = True,
 ) -> RawInput:
     """Strictly decode a plain-text file into one segment per ``\\n``-separated
     line, streaming: a line longer than ``max_chars`` (or an endless file

@@ -13,31 +13,25 @@ the difference.
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
 from omegaconf import OmegaConf
 
+from . import signatures
 from .analysis import analyse
+from .metrics import create_metrics
 from .errors import InputError
-from .gate import _signature_differences
+from .report_loader import load_report
 from .results import RunResult
 
 STATISTICS_KEYS = ("method", "resamples", "trials", "seed", "confidence", "alpha", "baseline", "correction", "min_segments")
-
-
-def load_shard(spec: str) -> RunResult:
-    path = Path(spec).expanduser()
-    if path.is_dir():
-        path = path / "report.json"
-    return RunResult.load(path)
 
 
 def merge_runs(specs: Sequence[str]) -> RunResult:
     """One RunResult holding every shard's systems, statistics recomputed."""
     if len(specs) < 2:
         raise InputError("merge: name at least two report sets to merge: merge=[shardA/report.json,shardB/report.json].")
-    shards = [load_shard(str(spec)) for spec in specs]
+    shards = [load_report(str(spec)) for spec in specs]
     first = shards[0]
     names: Dict[str, str] = {}
     for spec, shard in zip(specs, shards):
@@ -50,15 +44,13 @@ def merge_runs(specs: Sequence[str]) -> RunResult:
     merged.systems = [copy.deepcopy(system) for shard in shards for system in shard.systems]
     for system in merged.systems:
         for result in system.scores.values():
-            if result.status == "ok":
+            if result.ok:
                 # The statistics part is recomputed below, across all systems.
-                result.signature = "|".join(result.signature_parts[key] for key in ("metric", "normalization") if key in result.signature_parts)
+                result.signature = "|".join(result.signature_parts[key] for key in signatures.COMPARABLE_PARTS if key in result.signature_parts)
                 result.ci = result.bootstrap_mean = result.rank_group = None
     settings = OmegaConf.create({key: first.statistics[key] for key in STATISTICS_KEYS if key in first.statistics})
     if settings.get("baseline") is not None and settings.baseline not in names:
         raise InputError(f"merge: stats.baseline={settings.baseline!r} is in no shard.")
-    from .metrics import create_metrics
-
     metrics = create_metrics(merged.metrics, OmegaConf.create(first.config)) if first.config else []
     functions = {metric.name: metric.score_function() for metric in metrics}
     by_metric = {metric: {system.name: system.scores[metric] for system in merged.systems if metric in system.scores} for metric in merged.metrics}
@@ -82,17 +74,9 @@ def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) 
     if differing:
         raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}).")
     for metric in first.metrics:
-        a, b = _signature(first, metric), _signature(shard, metric)
-        if a and b and _signature_differences(a, b):
-            raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(_signature_differences(a, b))}).")
-
-
-def _signature(run: RunResult, metric: str) -> str:
-    for system in run.systems:
-        score = system.scores.get(metric)
-        if score is not None and score.status == "ok":
-            return "|".join(score.signature_parts[key] for key in ("metric", "normalization") if key in score.signature_parts)
-    return ""
+        differing = signatures.differences(first, shard, metric)
+        if differing:
+            raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(differing)}).")
 
 
 __all__: List[Any] = ["merge_runs"]

@@ -14,11 +14,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, cast
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
+from omegaconf.errors import OmegaConfBaseException
 
+from .errors import ConfigError, MtEvalError
 from .plain import markdown_cell
 
 JOBS_FOLDER = ".mt-eval-jobs"
@@ -60,12 +62,25 @@ def record_job(config: DictConfig, code: int) -> None:
         pass  # the summary will show the job as unrecorded; its own exit code stands
 
 
+def job_report_dir(config: DictConfig) -> Path:
+    """report.dir; under multirun, a fixed report.dir gets one subfolder per
+    job, so jobs never write over each other."""
+    if config.report.dir is None:
+        raise ConfigError("report.dir is not set. Name the report folder: report.dir=PATH.")
+    directory = Path(str(config.report.dir))
+    if in_multirun():
+        from hydra.core.hydra_config import HydraConfig
+
+        raw = str(cast(Dict[str, Any], OmegaConf.to_container(config.report, resolve=False))["dir"])  # a DictConfig gives a dict
+        if "hydra:" not in raw:
+            directory = directory / str(HydraConfig.get().job.num)
+    return directory
+
+
 def _report_dir_of(config: DictConfig) -> Optional[Path]:
     try:
-        from .cli import _report_dir
-
-        return _report_dir(config)
-    except Exception:  # no report folder could be named: nothing to summarise
+        return job_report_dir(config)
+    except (MtEvalError, ValueError, OmegaConfBaseException):  # no report folder could be named: nothing to summarise
         return None
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Dict, List, Tuple
+from typing import Dict, List, Literal, Tuple, cast
 
 from .errors import ConfigError
 
@@ -38,6 +38,7 @@ FORMAT_CHARACTERS = {
 }
 _FORMAT_PATTERN = re.compile("[" + "".join(FORMAT_CHARACTERS) + "]")
 UNICODE_FORMS = ("NFC", "NFKC", "NFD", "NFKD", "none")
+_NormalForm = Literal["NFC", "NFD", "NFKC", "NFKD"]  # what unicodedata.normalize takes
 
 
 @dataclass
@@ -60,6 +61,7 @@ def normalize_segments(lines: List[str], unicode_form: str, strip_format_chars: 
     """Normalise every segment; return the new segments and what changed."""
     counts = NormalizationCounts()
     output = []
+    form = cast(_NormalForm, unicode_form)  # a form check_unicode_form accepted; "none" is never passed on
     for line in lines:
         if strip_format_chars:
             found = _FORMAT_PATTERN.findall(line)
@@ -70,7 +72,7 @@ def normalize_segments(lines: List[str], unicode_form: str, strip_format_chars: 
                 counts.format_characters_removed += len(found)
                 line = _FORMAT_PATTERN.sub("", line)
         if unicode_form != "none":
-            normalized = unicodedata.normalize(unicode_form, line)
+            normalized = unicodedata.normalize(form, line)
             if normalized != line:
                 counts.segments_renormalized += 1
                 line = normalized

@@ -37,6 +37,7 @@ def _check(data: Any) -> None:
     metrics = _field(data, "metrics", list)
     for i, metric in enumerate(metrics):
         _expect(isinstance(metric, str), f"metrics[{i}]", "a metric name", metric)
+    _check_metric_info(data.get("metric_info"), metrics)
     systems = _field(data, "systems", list)
     _expect(len(systems) > 0, "systems", "at least one system", systems)
     names = set()
@@ -50,6 +51,35 @@ def _check(data: Any) -> None:
         scores = _field(system, "scores", dict, where + ".")
         for metric, score in scores.items():
             _check_score(score, f"{where}.scores.{metric}", segments)
+
+
+def _check_metric_info(info: Any, metrics: List[Any]) -> None:
+    """Optional (reports before schema 2.1 lack it); when present, every
+    fact a renderer or the gate reads has its type and a finite value."""
+    if info is None:
+        return
+    _expect(isinstance(info, dict), "metric_info", "an object", info)
+    for metric, facts in info.items():
+        where = f"metric_info.{metric}"
+        _expect(metric in metrics, where, "a metric the report lists in metrics", metric)
+        _expect(isinstance(facts, dict), where, "an object", facts)
+        _field(facts, "label", str, where + ".")
+        for key in ("higher_is_better", "needs_references"):
+            if key in facts:
+                _expect(isinstance(facts[key], bool), f"{where}.{key}", "true or false", facts[key])
+        if "digits" in facts:
+            _expect(isinstance(facts["digits"], int) and not isinstance(facts["digits"], bool) and 0 <= facts["digits"] <= 12,
+                    where + ".digits", "a whole number from 0 to 12", facts["digits"])
+        for key in ("scale", "tie_tolerance"):
+            if key in facts:
+                value = facts[key]
+                _expect(isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value) and value >= 0,
+                        f"{where}.{key}", "a finite number of 0 or more", value)
+        details = facts.get("shown_details", [])
+        _expect(isinstance(details, list) and all(isinstance(d, list) and len(d) == 2 and all(isinstance(x, str) for x in d) for d in details),
+                where + ".shown_details", "a list of [key, label] pairs", details)
+        spans = facts.get("spans_detail")
+        _expect(spans is None or isinstance(spans, str), where + ".spans_detail", "a details key or null", spans)
 
 
 def _check_score(score: Any, where: str, segments: int) -> None:

@@ -12,13 +12,17 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
-from .errors import InputError
+from .errors import InputError, describe_os_error
+from .metric_info import MetricInfo
 from . import segment_table
 from .report_check import check_report
 
 # 2.0: texts, outputs and sufficient statistics moved from report.json to
 # segments.parquet beside it (see segment_table). 1.x reports still load.
-SCHEMA_VERSION = "2.0"
+# 2.1: ``metric_info``, each metric's facts (label, direction, digits,
+# scale, tie tolerance) as the metric declared them; 2.0 and 1.x reports are
+# given them from the metric registry when they load.
+SCHEMA_VERSION = "2.1"
 READABLE_MAJORS = ("1", "2")
 
 
@@ -46,12 +50,17 @@ class MetricResult:
     bootstrap_mean: Optional[float] = None
     rank_group: Optional[int] = None  # 1 = best; systems in a group are not significantly different
 
+    @property
+    def ok(self) -> bool:
+        """True when the metric scored (False: skipped, with a reason)."""
+        return self.status == "ok"
+
     @classmethod
     def skipped(cls, metric: str, reason: str, higher_is_better: bool = True) -> "MetricResult":
         return cls(metric=metric, status="skipped", reason=reason, higher_is_better=higher_is_better)
 
     def to_dict(self) -> Dict[str, Any]:
-        if self.status != "ok":
+        if not self.ok:
             return {"status": self.status, "reason": self.reason, "higher_is_better": self.higher_is_better}
         data = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("metric", "reason", "stats")}
         return {key: value for key, value in data.items() if value is not None}
@@ -89,6 +98,19 @@ class SystemResult:
 
 
 @dataclass
+class TestSetTexts:
+    """The normalised segments a run scored: the source, and one list per
+    reference, each aligned with the source (empty when not loaded)."""
+
+    source: List[str] = field(default_factory=list)
+    references: List[List[str]] = field(default_factory=list)
+
+    @property
+    def loaded(self) -> bool:
+        return bool(self.source)
+
+
+@dataclass
 class TestSetInfo:
     name: str
     segments: int
@@ -99,10 +121,17 @@ class TestSetInfo:
     excluded_lines: List[int] = field(default_factory=list)
     line_numbers: List[int] = field(default_factory=list)
     inputs: List[Dict[str, Any]] = field(default_factory=list)
-    # The normalised segments: {"source": [...], "references": [[...], ...]}.
-    texts: Dict[str, Any] = field(default_factory=dict)
+    # The normalised segments (kept in segments.parquet, not report.json).
+    texts: TestSetTexts = field(default_factory=TestSetTexts)
 
     __test__ = False
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "TestSetInfo":
+        values = {key: value for key, value in data.items() if key in TESTSET_FIELDS}
+        texts = values.pop("texts", None) or {}
+        return cls(**values, texts=TestSetTexts(source=list(texts.get("source") or []),
+                                                references=[list(r) for r in texts.get("references") or []]))
 
 
 TESTSET_FIELDS = {f.name for f in fields(TestSetInfo)}
@@ -120,6 +149,15 @@ class RunResult:
     # Settings of the statistics, and whether the test set is too small for them.
     statistics: Dict[str, Any] = field(default_factory=dict)
     comparisons: List[Dict[str, Any]] = field(default_factory=list)
+    # Each metric's facts as it declared them (see metrics.base.MetricInfo).
+    metric_info: Dict[str, MetricInfo] = field(default_factory=dict)
+
+    def info(self, metric: str) -> MetricInfo:
+        """The facts of one of the run's metrics: as recorded, or (for a
+        report from before they were) from the registry or the scores."""
+        if metric not in self.metric_info:
+            self.metric_info[metric] = _fallback_info(self, metric)
+        return self.metric_info[metric]
 
     def system(self, name: str) -> SystemResult:
         for system in self.systems:
@@ -135,6 +173,7 @@ class RunResult:
             "testset": {key: value for key, value in asdict(self.testset).items() if key != "texts"},
             "data": {"segments": segment_table.FILE_NAME},
             "metrics": self.metrics,
+            "metric_info": {metric: self.info(metric).to_dict() for metric in self.metrics},
             "systems": [system.to_dict() for system in self.systems],
             "statistics": self.statistics,
             "comparisons": self.comparisons,
@@ -151,8 +190,9 @@ class RunResult:
             schema_version=data["schema_version"],
             tool=data.get("tool", {}),
             created=data.get("created", ""),
-            testset=TestSetInfo(**{key: value for key, value in data["testset"].items() if key in TESTSET_FIELDS}),
+            testset=TestSetInfo.from_dict(data["testset"]),
             metrics=list(data["metrics"]),
+            metric_info={metric: MetricInfo.from_dict(info) for metric, info in (data.get("metric_info") or {}).items()},
             systems=[SystemResult.from_dict(system) for system in data["systems"]],
             config=data.get("config", {}),
             statistics=data.get("statistics", {}),
@@ -201,20 +241,9 @@ def read_text(path: Path, what: str) -> str:
         raise InputError(f"{path}: cannot read the {what}: {describe_os_error(error)}.") from None
 
 
-def describe_os_error(error: OSError) -> str:
-    """A short, plain reason for a failed file operation."""
-    import errno as _errno
-
-    reasons = {
-        _errno.ENOENT: "no such file or directory",
-        _errno.EACCES: "permission denied",
-        _errno.EPERM: "operation not permitted",
-        _errno.EISDIR: "it is a directory, not a file",
-        _errno.ENOTDIR: "a part of the path is not a directory",
-        _errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
-        _errno.ENOSPC: "no space left on the device",
-        _errno.EROFS: "read-only file system",
-        _errno.EDQUOT: "disk quota exceeded",
-        _errno.ENAMETOOLONG: "the file name is too long",
-    }
-    return reasons.get(error.errno, error.strerror or type(error).__name__)
+def _fallback_info(run: RunResult, metric: str) -> MetricInfo:
+    """A metric's facts for a report written before report.json recorded
+    them, from what its scores say (``report_loader`` fills in the
+    registered metric's own facts when it loads such a report)."""
+    scored = [s.scores[metric] for s in run.systems if metric in s.scores]
+    return MetricInfo(name=metric, label=metric, higher_is_better=scored[0].higher_is_better if scored else True)

@@ -28,16 +28,15 @@ def build_table(result: Any) -> Any:
     """The pyarrow Table of a RunResult."""
     import pyarrow as pa
 
-    texts = result.testset.texts
-    source: List[str] = list(texts.get("source") or [])
-    references: List[List[str]] = [list(r) for r in texts.get("references") or []]
+    source: List[str] = list(result.testset.texts.source)
+    references: List[List[str]] = [list(r) for r in result.testset.texts.references]
     size = result.testset.segments
     lines = np.asarray(result.testset.line_numbers or range(1, size + 1), dtype=np.int64)
     widths = {}
     for metric in result.metrics:
         for system in result.systems:
             score = system.scores.get(metric)
-            if score is not None and score.status == "ok" and score.stats is not None and len(score.stats):
+            if score is not None and score.ok and score.stats is not None and len(score.stats):
                 widths[metric] = int(np.asarray(score.stats).shape[1])
                 break
     source_array = pa.array(source, type=pa.string()) if source else pa.nulls(size, pa.string())
@@ -59,7 +58,7 @@ def build_table(result: Any) -> Any:
         }
         for metric in result.metrics:
             score = system.scores.get(metric)
-            ok = score is not None and score.status == "ok" and score.segments is not None
+            ok = score is not None and score.ok and score.segments is not None
             columns[metric] = pa.array(np.asarray(score.segments, dtype=np.float64)) if ok else pa.nulls(size, pa.float64())
             if metric in widths:
                 list_type = pa.list_(pa.float64(), widths[metric])
@@ -101,7 +100,7 @@ def read_into(report: Dict[str, Any], path: Path) -> Dict[str, Any]:
     if missing:
         raise InputError(f"{path}: columns {', '.join(sorted(missing))} are missing.")
     systems = table.column("system").to_pylist()
-    order = {}
+    order: Dict[str, List[int]] = {}
     for index, name in enumerate(systems):
         order.setdefault(name, []).append(index)
     first: Optional[List[int]] = None

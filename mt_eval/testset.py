@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .errors import ConfigError, InputError, whole_number
 from .flags import SystemFlags, check_system
-from .inputs import DEFAULT_MAX_LINE_CHARS, RawInput, read_input
+from .inputs import MEMORY_PREFIX, RawInput, read_input
 from .plain import check_name, visible
 from .normalize import NormalizationCounts, check_unicode_form, describe, normalize_segments
 
@@ -81,7 +81,7 @@ def load_testset(config: Any, require_references: bool = True, memory: Optional[
             "testset.references is empty. Name one or more reference files: testset.references=[ref.en] "
             "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
         )
-    max_chars = whole_number("testset.max_line_chars", config.get("max_line_chars", DEFAULT_MAX_LINE_CHARS), 1)
+    max_chars = whole_number("testset.max_line_chars", config.max_line_chars, 1)
     name = check_name("testset.name", config.name) if config.name is not None else None
     systems = _system_specs(config.systems)
 
@@ -184,7 +184,7 @@ def _short_list(numbers: Sequence[int], limit: int = 10) -> str:
 
 def _default_name(source_spec: str) -> str:
     """The source's folder, or its stem for a file in the working directory."""
-    if source_spec.startswith("memory:"):
+    if source_spec.startswith(MEMORY_PREFIX):
         return "in-memory test set"
     path = Path(source_spec.partition("#")[0])
     return path.parent.name or path.stem

@@ -36,12 +36,12 @@ def refused(result, *fragments: str) -> None:
 @pytest.fixture
 def no_scoring(monkeypatch):
     """Scoring must not start: the check has to come first."""
-    from mt_eval import cli
+    from mt_eval import runner
 
     def scoring(*args, **kwargs):
         raise AssertionError("scoring started before the input was checked")
 
-    monkeypatch.setattr(cli, "evaluate", scoring)
+    monkeypatch.setattr(runner, "evaluate", scoring)
 
 
 def snapshot(folder: Path) -> dict:
@@ -452,7 +452,7 @@ def test_odd_names_are_plain_text_in_every_output(tmp_path, name):
     config.stats.resamples = 100
     config.report.dir = str(tmp_path / "run")
     buffer = io.StringIO()
-    assert cli.run(config, Console(file=buffer, width=200)) == 0
+    assert cli.execute(config, Console(file=buffer, width=200)) == 0
     assert buffer.getvalue().count(name) >= 2  # title and row, printed as text, markup and all
     markdown = (tmp_path / "run" / "report.md").read_text(encoding="utf-8")
     table = [line for line in markdown.splitlines() if line.startswith("| ")]

@@ -173,17 +173,18 @@ def test_with_two_references_the_reader_says_which_and_lets_you_choose(open_page
 
 def test_differences_against_another_draft(open_page, tmp_path):
     from mt_eval.reports.html import render_html
-    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo
+    from mt_eval.metrics.comet import Comet
+    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo, TestSetTexts
 
     # Reference-free (a QE model's scores): the drafts can still be compared with each other.
     info = TestSetInfo(name="drafts", segments=2, checksum="sha256:x", source="s", references=[], normalization="",
-                       line_numbers=[1, 2], texts={"source": ["مرحبا بكم", "شكرا"], "references": []})
+                       line_numbers=[1, 2], texts=TestSetTexts(source=["مرحبا بكم", "شكرا"], references=[]))
     systems = [SystemResult("first", "a", outputs=["welcome all", "thanks"],
                             scores={"comet": MetricResult("comet", score=0.5, segments=[0.4, 0.6])}),
                SystemResult("second", "b", outputs=["welcome everyone", "thanks"],
                             scores={"comet": MetricResult("comet", score=0.6, segments=[0.5, 0.7])})]
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_html(RunResult(testset=info, metrics=["comet"], systems=systems)), encoding="utf-8")
+    page_file.write_text(render_html(RunResult(testset=info, metrics=["comet"], systems=systems, metric_info={"comet": Comet().info()})), encoding="utf-8")
     page = open_page(page_file)
     assert page.eval_on_selector_all("#view option", "nodes => nodes.map(n => n.value)") == ["prose", "sys:0", "sys:1"]
     page.select_option("#view", "sys:0")
@@ -369,15 +370,16 @@ def test_flags_show_at_the_segment_and_collapse_in_the_summary(open_page, tmp_pa
 
 def test_error_spans_keep_their_severity_in_both_views(open_page, tmp_path):
     from mt_eval.reports.html import render_html
-    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo
+    from mt_eval.metrics.comet import Comet
+    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo, TestSetTexts
 
     info = TestSetInfo(name="spans", segments=1, checksum="sha256:x", source="s", references=["r"], normalization="",
-                       line_numbers=[1], texts={"source": ["قالت الحكومة"], "references": [["The government said."]]})
+                       line_numbers=[1], texts=TestSetTexts(source=["قالت الحكومة"], references=[["The government said."]]))
     spans = [[{"start": 4, "end": 14, "severity": "major", "text": "government"}]]
     systems = [SystemResult("x", "a", outputs=["The government told."],
                             scores={"comet": MetricResult("comet", score=0.5, segments=[0.5], details={"error_spans": spans})})]
     page_file = tmp_path / "report.html"
-    page_file.write_text(render_html(RunResult(testset=info, metrics=["comet"], systems=systems)), encoding="utf-8")
+    page_file.write_text(render_html(RunResult(testset=info, metrics=["comet"], systems=systems, metric_info={"comet": Comet().info()})), encoding="utf-8")
     page = open_page(page_file)
     assert page.locator("mark.sev-major").all_text_contents() == ["government"]
     page.select_option("#view", "ref:0")
@@ -402,11 +404,12 @@ def test_hostile_text_stays_text_in_the_page(open_page, tmp_path):
 
 def test_a_huge_segment_is_shown_without_differences_and_says_so(open_page, tmp_path):
     from mt_eval.reports.html import render_html
-    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo
+    from mt_eval.metrics.comet import Comet
+    from mt_eval.results import MetricResult, RunResult, SystemResult, TestSetInfo, TestSetTexts
 
     long_text = " ".join(f"w{i}" for i in range(20000))
     info = TestSetInfo(name="long", segments=2, checksum="sha256:x", source="s", references=["r"], normalization="",
-                       line_numbers=[1, 2], texts={"source": ["نص طويل", "قصير"], "references": [[long_text, "a b c"]]})
+                       line_numbers=[1, 2], texts=TestSetTexts(source=["نص طويل", "قصير"], references=[[long_text, "a b c"]]))
     systems = [SystemResult("x", "a", outputs=[long_text[::-1], "a c"], scores={"chrf": MetricResult("chrf", score=1.0, segments=[1.0, 50.0])})]
     page_file = tmp_path / "report.html"
     page_file.write_text(render_html(RunResult(testset=info, metrics=["chrf"], systems=systems)), encoding="utf-8")

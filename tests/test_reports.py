@@ -175,7 +175,8 @@ def test_a_schema_1_report_still_loads_and_gates(run_cli, tmp_path, default_repo
     old = current.to_dict()
     old["schema_version"] = "1.0"
     old.pop("data")
-    old["testset"]["texts"] = current.testset.texts
+    old.pop("metric_info")  # schema 2.1 added it
+    old["testset"]["texts"] = {"source": current.testset.texts.source, "references": current.testset.texts.references}
     for system, loaded in zip(old["systems"], current.systems):
         system["outputs"] = loaded.outputs
         for metric, score in system["scores"].items():
@@ -187,6 +188,11 @@ def test_a_schema_1_report_still_loads_and_gates(run_cli, tmp_path, default_repo
     again = RunResult.load(legacy)
     assert again.systems[0].scores["bleu"].score == current.systems[0].scores["bleu"].score
     assert again.testset.texts == current.testset.texts
+    from mt_eval import load_report
+
+    upgraded = load_report(legacy)  # the installed metrics give each metric's facts
+    assert [upgraded.info(m).label for m in upgraded.metrics] == [current.info(m).label for m in current.metrics]
+    assert upgraded.info("ter").higher_is_better is False
     result = run_cli("report.terminal=false", f"gate.baseline={legacy}", f"report.dir={tmp_path / 'gated'}")
     assert result.code == 0, result.out + result.err
     assert "no regression" in result.out

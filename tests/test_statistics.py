@@ -147,5 +147,5 @@ def test_bad_statistics_options_are_refused(run_cli):
 def test_the_markdown_has_a_wins_matrix(run_cli, tmp_path):
     run_report(run_cli, tmp_path)
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    assert "**Wins, bleu** (row significantly better than column)" in markdown
+    assert "**Wins, BLEU** (row significantly better than column)" in markdown
     assert "| draft | — | ✓ |" in markdown

@@ -137,7 +137,8 @@ class CometCache:
         self.notices.append(f"the COMET cache {self.path} was unreadable ({reason}); it was moved to {aside} and rebuilt")
         return self._connect()
 
-    def _without_cache(self, error: Exception) -> None:
+    def _without_cache(self, error: Exception) -> Optional[sqlite3.Connection]:
+        """No connection (None): record why; the run uses an in-memory cache."""
         self.notices.append(f"the COMET cache {self.path} could not be opened ({error}); this run used an in-memory cache")
         return None
 

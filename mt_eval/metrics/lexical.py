@@ -18,7 +18,8 @@ from __future__ import annotations
 import math
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
 import numpy as np
 import sacrebleu
@@ -27,33 +28,64 @@ from sacrebleu.metrics.base import Metric as SacrebleuMetric
 from ..errors import ConfigError, InputError, did_you_mean
 from ..results import MetricResult
 from ..testset import TestSet
-from .base import Metric, Progress
+from .base import Metric, OptionsT, Progress
 
 
-class SacrebleuLexicalMetric(Metric):
+@dataclass
+class BleuConfig:
+    # sacrebleu's BLEU options, passed through unchanged (None: sacrebleu's default).
+    tokenize: Optional[str] = None
+    lowercase: bool = False
+    smooth_method: str = "exp"
+    smooth_value: Optional[float] = None
+    max_ngram_order: int = 4
+    effective_order: bool = False
+    # Target language, used by sacrebleu to pick a tokenizer for zh/ja/ko.
+    trg_lang: str = ""
+    # Silence sacrebleu's warning about already-tokenised input.
+    force: bool = False
+
+
+@dataclass
+class ChrfConfig:
+    char_order: int = 6
+    word_order: int = 0
+    beta: int = 2
+    lowercase: bool = False
+    whitespace: bool = False
+    eps_smoothing: bool = False
+
+
+@dataclass
+class TerConfig:
+    normalized: bool = False
+    no_punct: bool = False
+    asian_support: bool = False
+    case_sensitive: bool = False
+    # Segments (hypothesis or reference) longer than this many words are
+    # refused before scoring: sacrebleu's TER needs memory growing with the
+    # square of a segment's length. Not a sacrebleu option.
+    max_segment_words: int = 5000
+
+
+class SacrebleuLexicalMetric(Metric[OptionsT]):
     """Shared mechanics; subclasses say which sacrebleu class and options."""
 
-    sacrebleu_class: type
+    sacrebleu_class: ClassVar[type]
     # Options of ours under the metric's key, not passed to sacrebleu.
-    own_options: tuple = ()
+    own_options: ClassVar[Tuple[str, ...]] = ()
 
-    def __init__(self, options: Mapping[str, Any], jobs: int = 1) -> None:
-        options = dict(options)
-        self.own = {key: options.pop(key) for key in self.own_options if key in options}
-        super().__init__(options, jobs)
-        self._validate()
-
-    def _validate(self) -> None:
-        """Subclasses check option values sacrebleu would reject unclearly."""
+    def sacrebleu_options(self) -> Dict[str, Any]:
+        return {key: value for key, value in self.option_values().items() if key not in self.own_options}
 
     def build(self, references: Optional[List[List[str]]], sentence_level: bool = False) -> SacrebleuMetric:
         try:
             return self.sacrebleu_class(**self._constructor_options(sentence_level), references=references)
         except (ValueError, TypeError, RuntimeError, KeyError) as error:
-            raise ConfigError(f"{self.name}: sacrebleu rejected the options {self.options}: {error}") from None
+            raise ConfigError(f"{self.name}: sacrebleu rejected the options {self.sacrebleu_options()}: {error}") from None
 
     def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
-        return dict(self.options)
+        return self.sacrebleu_options()
 
     def score_systems(self, testset: TestSet, progress: Optional[Progress] = None) -> Dict[str, MetricResult]:
         # Built without references: their n-grams are cached chunk by chunk
@@ -70,13 +102,11 @@ class SacrebleuLexicalMetric(Metric):
         for name in testset.systems:
             stats = all_stats[name]
             corpus = corpus_metric._compute_score_from_stats(stats.sum(axis=0).tolist())
-            results[name] = MetricResult(
-                metric=self.name,
+            results[name] = self.result(
                 score=float(corpus.score),
                 signature=signature,
                 segments=segment_scores(sentence_metric, stats),
                 segment_signature=segment_signature,
-                higher_is_better=self.higher_is_better,
                 stats=stats,
                 details=self._details(corpus),
                 signature_parts={"metric": metric_signature, "normalization": testset.normalization},
@@ -87,16 +117,13 @@ class SacrebleuLexicalMetric(Metric):
         """Metric-specific numbers behind the corpus score (none by default)."""
         return {}
 
-    def score_function(self):
+    def score_function(self) -> Callable[[np.ndarray], float]:
         """sacrebleu's own corpus-score computation from summed statistics."""
         metric = self.build(None)
         # Not float(): sacrebleu's own type (float32 under NumPy 2, where it
         # computes in float32) keeps resampled means equal to its CLI's.
-        return lambda summed: metric._compute_score_from_stats(summed).score
-
-
-# TER's per-segment limit in words (ter.max_segment_words).
-DEFAULT_TER_MAX_WORDS = 5000
+        # sacrebleu annotates the statistics as a list; it only indexes them, and an array indexes alike.
+        return lambda summed: metric._compute_score_from_stats(cast(List[Any], summed)).score
 
 
 def _words_over(text: str, limit: int) -> bool:
@@ -169,28 +196,32 @@ def segment_scores(sentence_metric: SacrebleuMetric, stats: np.ndarray) -> List[
     return [float(compute(row).score) for row in stats.tolist()]
 
 
-class Bleu(SacrebleuLexicalMetric):
+class Bleu(SacrebleuLexicalMetric[BleuConfig]):
     name = "bleu"
+    label = "BLEU"
+    options_class = BleuConfig
     sacrebleu_class = sacrebleu.BLEU
+    # sacrebleu's warning switch: the same numbers with or without it.
+    score_neutral = frozenset({"force"})
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         from sacrebleu.metrics.bleu import _TOKENIZERS
 
-        tokenize = self.options.get("tokenize")
+        tokenize = self.options.tokenize
         if tokenize is not None and tokenize not in _TOKENIZERS:
             raise ConfigError(f"bleu.tokenize={tokenize!r} is not a sacrebleu tokenizer. {did_you_mean(str(tokenize), _TOKENIZERS)}")
-        smooth = self.options.get("smooth_method")
+        smooth = self.options.smooth_method
         if smooth not in sacrebleu.BLEU.SMOOTH_DEFAULTS:
             raise ConfigError(f"bleu.smooth_method={smooth!r} is not a smoothing method. {did_you_mean(str(smooth), sacrebleu.BLEU.SMOOTH_DEFAULTS)}")
-        if int(self.options.get("max_ngram_order", 4)) < 1:
+        if int(self.options.max_ngram_order) < 1:
             raise ConfigError("bleu.max_ngram_order must be 1 or more.")
-        value = self.options.get("smooth_value")
+        value = self.options.smooth_value
         if value is not None and (not math.isfinite(float(value)) or float(value) < 0):
             # sacrebleu would accept these and print NaN or negative scores.
             raise ConfigError(f"bleu.smooth_value={value}: must be a finite number of 0 or more (or null for the method's default).")
 
     def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
-        options = dict(self.options)
+        options = self.sacrebleu_options()
         if sentence_level:
             # As `sacrebleu -sl` does: sentence BLEU always uses effective order.
             options["effective_order"] = True
@@ -207,25 +238,35 @@ class Bleu(SacrebleuLexicalMetric):
         }
 
 
-class Chrf(SacrebleuLexicalMetric):
+class Chrf(SacrebleuLexicalMetric[ChrfConfig]):
     name = "chrf"
+    label = "chrF"
+    options_class = ChrfConfig
     sacrebleu_class = sacrebleu.CHRF
 
-    def _validate(self) -> None:
+    def validate(self) -> None:
         for key, lowest in (("char_order", 1), ("word_order", 0), ("beta", 0)):
-            value = self.options.get(key)
+            value = getattr(self.options, key)
             if value is None or int(value) < lowest:
                 raise ConfigError(f"chrf.{key}={value!r}: must be an integer of at least {lowest}.")
 
+    def display_label(self) -> str:
+        """chrF with word n-grams is chrF++, as people write it."""
+        return "chrF++" if int(self.options.word_order) > 0 else "chrF"
 
-class Ter(SacrebleuLexicalMetric):
+
+class Ter(SacrebleuLexicalMetric[TerConfig]):
     name = "ter"
+    label = "TER"
+    options_class = TerConfig
     sacrebleu_class = sacrebleu.TER
     higher_is_better = False
     own_options = ("max_segment_words",)
+    # A refusal limit, checked before scoring: a score, once computed, is the same.
+    score_neutral = frozenset({"max_segment_words"})
 
-    def _validate(self) -> None:
-        limit = self.own.get("max_segment_words", DEFAULT_TER_MAX_WORDS)
+    def validate(self) -> None:
+        limit = self.options.max_segment_words
         if limit is None or int(limit) < 1:
             raise ConfigError(f"ter.max_segment_words={limit!r}: must be a whole number of 1 or more.")
         self.max_words = int(limit)
@@ -235,7 +276,7 @@ class Ter(SacrebleuLexicalMetric):
         reference words per segment (about 4000 × 4000 words take 0.3 GB and
         1.5 s; a 1 MB line would take more memory than any machine has), so
         segments beyond the limit are refused before anything is scored."""
-        long_lines = set()
+        long_lines: Set[int] = set()
         for refs in testset.references:
             long_lines.update(i for i, text in enumerate(refs) if _words_over(text, self.max_words))
         for hypotheses in testset.systems.values():

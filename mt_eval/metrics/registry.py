@@ -1,47 +1,117 @@
-"""Metric names → metric classes, with "did you mean" for a wrong name."""
+"""Metric names → metric classes, found through the ``mt_eval.metrics``
+entry-point group, with "did you mean" for a wrong name.
+
+The built-in metrics register in that group like any plug-in (see
+pyproject.toml); a separate package adds a metric by declaring
+
+    [project.entry-points."mt_eval.metrics"]
+    my_metric = "my_package.module:MyMetric"
+
+Running from a checkout that was never installed, the group is empty and
+the built-ins are taken from ``BUILTIN`` instead.
+"""
 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Sequence, Type
-
-from omegaconf import OmegaConf
+from functools import lru_cache
+from importlib import import_module, metadata
+from typing import Any, Dict, List, Sequence, Tuple, Type
 
 from ..errors import ConfigError, did_you_mean, whole_number
 from .base import Metric
-from .comet import Comet
-from .lexical import Bleu, Chrf, Ter
 
-METRICS: Dict[str, Type[Metric]] = {cls.name: cls for cls in (Bleu, Chrf, Ter, Comet)}
+GROUP = "mt_eval.metrics"
+# The built-in metrics' entry points, for a checkout that was never installed.
+BUILTIN = {
+    "bleu": "mt_eval.metrics.lexical:Bleu",
+    "chrf": "mt_eval.metrics.lexical:Chrf",
+    "ter": "mt_eval.metrics.lexical:Ter",
+    "comet": "mt_eval.metrics.comet:Comet",
+}
+
+
+def registered_metrics() -> Dict[str, Type[Metric[Any]]]:
+    """Every metric class that loaded, by name: built-ins first, in their order."""
+    return _discover()[0]
+
+
+def unavailable_metrics() -> Dict[str, str]:
+    """Registered plug-ins that failed to load: name → why. A run that does
+    not ask for one goes on (the CLI warns); asking for one is a ConfigError."""
+    return _discover()[1]
+
+
+@lru_cache(maxsize=1)
+def _discover() -> Tuple[Dict[str, Type[Metric[Any]]], Dict[str, str]]:
+    targets = dict(BUILTIN)
+    failures: Dict[str, str] = {}
+    for entry in metadata.entry_points(group=GROUP):
+        if entry.name in BUILTIN and entry.value != BUILTIN[entry.name]:
+            failures[f"{entry.name} ({entry.value})"] = f"it registers the name {entry.name!r}, which is mt-eval's own metric; choose another name"
+            continue
+        targets[entry.name] = entry.value
+    metrics: Dict[str, Type[Metric[Any]]] = {}
+    for name, target in targets.items():
+        try:
+            metrics[name] = _load(name, target)
+        except ConfigError as error:
+            if name in BUILTIN:
+                raise
+            failures[name] = str(error)
+    return metrics, failures
+
+
+def _load(name: str, target: str) -> Type[Metric[Any]]:
+    module_name, _, attribute = target.partition(":")
+    try:
+        cls = getattr(import_module(module_name), attribute)
+    except Exception as error:  # a broken plug-in is the user's to fix, said plainly
+        raise ConfigError(
+            f"metric plug-in {name!r} ({target}, entry-point group {GROUP}) failed to load: "
+            f"{type(error).__name__}: {error}. Fix or uninstall the package that provides it."
+        ) from None
+    if not (isinstance(cls, type) and issubclass(cls, Metric)):
+        raise ConfigError(f"metric plug-in {name!r} ({target}) is not a subclass of mt_eval.metrics.Metric.")
+    if getattr(cls, "name", None) != name:
+        raise ConfigError(f"metric plug-in {target} is registered as {name!r} but its class says name = {getattr(cls, 'name', None)!r}.")
+    return cls
+
+
+def metric_class(name: str) -> Type[Metric[Any]]:
+    metrics = registered_metrics()
+    key = str(name).strip().lower()
+    if key in unavailable_metrics():
+        raise ConfigError(unavailable_metrics()[key])
+    if key not in metrics:
+        raise ConfigError(f"metrics: unknown metric {name!r}. {did_you_mean(key, metrics)}")
+    return metrics[key]
 
 
 def resolve_jobs(jobs: Any) -> int:
     """``jobs`` from the config: 0 means one per CPU core available to us."""
-    jobs = whole_number("jobs", jobs, 0, " (processes; 0 = one per CPU core)")
-    if jobs == 0:
+    count = whole_number("jobs", jobs, 0, " (processes; 0 = one per CPU core)")
+    if count == 0:
         return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return jobs
+    return count
 
 
 def known_metrics() -> List[str]:
-    return sorted(METRICS)
+    return sorted(registered_metrics())
 
 
-def create_metrics(names: Sequence[str], config: Any) -> List[Metric]:
+def create_metrics(names: Sequence[str], config: Any) -> List[Metric[Any]]:
     """Build the named metrics with their options from ``config.<name>``,
     refusing unknown or repeated names before any work starts."""
     if not names:
         raise ConfigError(f"metrics is empty. Choose at least one: metrics=[bleu,chrf]. Known: {', '.join(known_metrics())}.")
-    metrics: List[Metric] = []
+    metrics: List[Metric[Any]] = []
     seen = set()
     for raw in names:
-        name = str(raw).strip().lower()
-        if name not in METRICS:
-            raise ConfigError(f"metrics: unknown metric {raw!r}. {did_you_mean(name, METRICS)}")
-        if name in seen:
-            raise ConfigError(f"metrics: {name!r} is listed twice.")
-        seen.add(name)
-        options = config.get(name) if hasattr(config, "get") else None
-        options = OmegaConf.to_container(options, resolve=True) if options is not None else {}
-        metrics.append(METRICS[name](options, jobs=resolve_jobs(config.get("jobs", 1))))
+        cls = metric_class(str(raw))
+        if cls.name in seen:
+            raise ConfigError(f"metrics: {cls.name!r} is listed twice.")
+        seen.add(cls.name)
+        options = config.get(cls.name) if hasattr(config, "get") else getattr(config, cls.name, None)
+        metrics.append(cls(options, jobs=resolve_jobs(config.get("jobs", 1) if hasattr(config, "get") else getattr(config, "jobs", 1))))
     return metrics

@@ -16,7 +16,7 @@ from ..plain import markdown_cell
 from .. import segment_table
 from ..results import RunResult
 from .report_set import write_report_set
-from .summary import summarize
+from .summary import Cell, summarize
 
 
 def render_json(result: RunResult) -> str:
@@ -44,7 +44,7 @@ def render_markdown(result: RunResult) -> str:
         if items:
             lines += ["", f"**{title}**", ""] + [f"- {_escape(item)}" for item in items]
     for metric, (names, matrix) in summary.wins.items():
-        lines += ["", f"**Wins, {metric}** (row significantly better than column)", ""]
+        lines += ["", f"**Wins, {_escape(result.info(metric).label)}** (row significantly better than column)", ""]
         lines.append("| | " + " | ".join(_escape(n) for n in names) + " |")
         lines.append("|---|" + ":---:|" * len(names))
         for i, name in enumerate(names):
@@ -54,7 +54,7 @@ def render_markdown(result: RunResult) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _markdown_cell(cell) -> str:
+def _markdown_cell(cell: Cell) -> str:
     if cell.skipped:
         return "_skipped_"
     text = f"**{cell.text}**" if cell.best else cell.text
@@ -67,9 +67,8 @@ def _escape(text: str) -> str:
 
 def segment_rows(result: RunResult) -> List[Dict[str, Any]]:
     """One row per system × segment: ids, texts and every segment score."""
-    texts = result.testset.texts
-    source = texts.get("source") or []
-    references = texts.get("references") or []
+    source = result.testset.texts.source
+    references = result.testset.texts.references
     lines = result.testset.line_numbers or list(range(1, len(source) + 1))
     rows = []
     for system in result.systems:
@@ -81,7 +80,7 @@ def segment_rows(result: RunResult) -> List[Dict[str, Any]]:
             }
             for metric in result.metrics:
                 score = system.scores.get(metric)
-                row[metric] = score.segments[i] if score is not None and score.status == "ok" and score.segments else None
+                row[metric] = score.segments[i] if score is not None and score.ok and score.segments else None
             rows.append(row)
     return rows
 
@@ -95,9 +94,9 @@ def render_segments_parquet(result: RunResult) -> bytes:
 
 
 def render_html(result: RunResult, max_segments: Optional[int] = None) -> str:
-    from .html import DEFAULT_HTML_SEGMENTS, render_html as render  # jinja2 and matplotlib only when HTML is asked for
+    from .html import render_html as render  # jinja2 and matplotlib only when HTML is asked for
 
-    return render(result, max_segments or DEFAULT_HTML_SEGMENTS)
+    return render(result, max_segments)
 
 
 # format → the files it writes, each with its renderer (text or bytes)

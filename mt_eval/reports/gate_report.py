@@ -17,7 +17,6 @@ from rich.text import Text
 
 from ..gate import FAILING, NOTICE, GateResult, Verdict, digits_for
 from ..plain import markdown_cell, xml_text
-from .summary import METRIC_LABELS
 
 STYLES = {"pass": "green", "regression": "bold red", "below-min": "bold red", "missing": "bold red", "notice": "yellow"}
 HEADERS = ["system", "metric", "baseline", "current", "Δ", "Δ interval", "p", "verdict"]
@@ -36,7 +35,7 @@ def _row(verdict: Verdict) -> List[str]:
         digits = max(digits, digits_for(verdict.drop, verdict.allowed))
     ci = (f"{verdict.delta_ci[0]:+.{digits}f}…{verdict.delta_ci[1]:+.{digits}f}" if verdict.delta_ci else "—")
     p = f"{verdict.p_value:.4f}" if verdict.p_value is not None else "—"
-    return [verdict.system, METRIC_LABELS.get(verdict.metric, verdict.metric), _number(verdict.baseline, max(2, digits)),
+    return [verdict.system, verdict.label or verdict.metric, _number(verdict.baseline, max(2, digits)),
             _number(verdict.current, max(2, digits)), _number(verdict.delta, digits, signed=True), ci, p, verdict.verdict]
 
 

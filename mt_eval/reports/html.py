@@ -13,21 +13,18 @@ counted here over every segment (pair_stats).
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from ..config import ReportConfig
 from ..flags import flagged_lines
-from ..results import RunResult
+from ..results import RunResult, SystemResult
 from . import plots
-from .pair_stats import pair_tables, tie_tolerance
+from .pair_stats import pair_tables
 from .segment_selection import select_segments
-from .summary import DIGITS, FLAG_LABELS, METRIC_LABELS, metric_name, summarize
-
-# Segments the reader embeds at most (report.html_segments): the page stays
-# a few MB and opens in seconds; segments.parquet has them all.
-DEFAULT_HTML_SEGMENTS = 2000
+from .summary import FLAG_LABELS, summarize
 
 # Short flag names the page shows as badges on a draft, by SystemFlags field.
 FLAG_BADGES = {
@@ -41,7 +38,9 @@ FLAG_BADGES = {
 FLAG_LINES_LISTED = 500
 
 
-def render_html(result: RunResult, max_segments: int = DEFAULT_HTML_SEGMENTS) -> str:
+def render_html(result: RunResult, max_segments: Optional[int] = None) -> str:
+    """The page, embedding at most ``max_segments`` segments (report.html_segments)."""
+    max_segments = max_segments or ReportConfig.html_segments
     environment = Environment(loader=PackageLoader("mt_eval.reports", "templates"), autoescape=select_autoescape(["html"]))
     template = environment.get_template("report.html")
     scored = _scored_metrics(result)
@@ -56,25 +55,29 @@ def render_html(result: RunResult, max_segments: int = DEFAULT_HTML_SEGMENTS) ->
         shown_count=len(shown),
         systems=[system.name for system in result.systems],
         metrics=metrics,
-        references=len(result.testset.texts.get("references") or []),
+        references=len(result.testset.texts.references),
         flag_badges=FLAG_BADGES,
-        labels=METRIC_LABELS,
+        labels={metric: result.info(metric).label for metric in result.metrics},
     )
 
 
 def _scored_metrics(result: RunResult) -> List[str]:
-    return [m for m in result.metrics if all(s.scores.get(m) and s.scores[m].status == "ok" and s.scores[m].segments is not None
+    return [m for m in result.metrics if all(s.scores.get(m) and s.scores[m].ok and s.scores[m].segments is not None
                                              for s in result.systems)]
 
 
-def _label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric)
+def _segment_scores(system: SystemResult, metric: str) -> List[float]:
+    """A scored metric's per-segment scores (``_scored_metrics`` keeps only
+    metrics every system has them for)."""
+    segments = system.scores[metric].segments
+    if segments is None:
+        raise ValueError(f"{metric}: system {system.name!r} has no segment scores")
+    return segments
 
 
 def _metric_info(result: RunResult, metric: str) -> Dict[str, Any]:
-    first = result.systems[0].scores[metric]
-    return {"key": metric, "label": metric_name(metric, first.signature), "digits": DIGITS.get(metric, 1),
-            "higher": bool(first.higher_is_better), "tie": tie_tolerance(metric)}
+    info = result.info(metric)
+    return {"key": metric, "label": info.label, "digits": info.digits, "higher": info.higher_is_better, "tie": info.tie_tolerance}
 
 
 def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
@@ -83,16 +86,17 @@ def _figures(result: RunResult, scored: List[str]) -> List[Dict[str, Any]]:
     if not scored:
         return []
     systems = result.systems
+    _label = {m: result.info(m).label for m in scored}.__getitem__
     figures = [
         {"title": "Scores with confidence intervals", "svg": plots.scores_with_intervals(
             {_label(m): {s.name: (s.scores[m].score, *(s.scores[m].ci or (None, None))) for s in systems} for m in scored})},
         {"title": "Segment-level scores", "svg": plots.segment_distributions(
-            {_label(m): {s.name: s.scores[m].segments for s in systems} for m in scored})},
+            {_label(m): {s.name: _segment_scores(s, m) for s in systems} for m in scored})},
     ]
-    source = result.testset.texts.get("source") or []
+    source = result.testset.texts.source
     if len(source) >= 8:
         figures.append({"title": "Mean segment score by source length", "svg": plots.scores_by_length(
-            {_label(m): {s.name: s.scores[m].segments for s in systems} for m in scored}, [len(x.split()) for x in source])})
+            {_label(m): {s.name: _segment_scores(s, m) for s in systems} for m in scored}, [len(x.split()) for x in source])})
     return [{"title": f["title"], "svg": Markup(f["svg"])} for f in figures]  # matplotlib's own SVG, no input text in it but names, escaped by it
 
 
@@ -125,15 +129,11 @@ def _segment_flags(result: RunResult) -> List[Dict[int, List[str]]]:
 
 
 def _page_data(result: RunResult, scored: List[str], metrics: List[Dict[str, Any]], shown: Sequence[int]) -> Dict[str, Any]:
-    texts = result.testset.texts
-    source = texts.get("source") or []
-    references: List[List[str]] = texts.get("references") or []
+    source = result.testset.texts.source
+    references = result.testset.texts.references
     lines = result.testset.line_numbers or list(range(1, result.testset.segments + 1))
     flags = _segment_flags(result)
-    spans = []
-    for system in result.systems:
-        comet = system.scores.get("comet")
-        spans.append(comet.details.get("error_spans") if comet is not None and comet.status == "ok" else None)
+    spans = [_error_spans(result, system) for system in result.systems]
     segments = []
     for i in shown:
         segment: Dict[str, Any] = {
@@ -150,18 +150,28 @@ def _page_data(result: RunResult, scored: List[str], metrics: List[Dict[str, Any
             segment["spans"] = found
         segments.append(segment)
     # Scores metric-major: values[k][m * systems + s].
-    columns = [(s, m) for m in scored for s in result.systems]
+    columns = [_segment_scores(s, m) for m in scored for s in result.systems]
     return {
         "systems": [s.name for s in result.systems],
         "metrics": metrics,
         "references": len(references),
         "total": result.testset.segments,
         "segments": segments,
-        "values": [[round(s.scores[m].segments[i], 6) for s, m in columns] for i in shown],
+        "values": [[round(segments[i], 6) for segments in columns] for i in shown],
         "pairs": pair_tables(result, scored) if len(result.systems) > 1 else None,
         "comparisons": _comparisons(result, scored),
         "flagLabels": FLAG_BADGES,
     }
+
+
+def _error_spans(result: RunResult, system: Any) -> Optional[List[Any]]:
+    """Per-segment error spans of the first metric that gives them (xCOMET)."""
+    for metric in result.metrics:
+        key = result.info(metric).spans_detail
+        score = system.scores.get(metric)
+        if key and score is not None and score.ok and score.details.get(key):
+            return list(score.details[key])
+    return None
 
 
 def _spans(spans: Any) -> Any:

@@ -4,9 +4,10 @@ by source-length bucket: the numbers behind the HTML report's pair chooser.
 They are counted here, over every segment of the test set, rather than in
 the page, which may embed only a subset of a large test set.
 
-- A segment is a tie when the two scores differ by less than comet-compare's
-  EPS (0.001 on COMET's 0-1 scale, so 0.1 on the 0-100 scales of BLEU, chrF
-  and TER); otherwise the better score wins, lower being better for TER.
+- A segment is a tie when the two scores differ by less than the metric's
+  tie tolerance (report.json ``metric_info``; by default comet-compare's EPS,
+  0.001 of the metric's scale: 0.001 for COMET, 0.1 for BLEU, chrF and TER);
+  otherwise the better score wins, lower being better where the metric says so.
 - Buckets follow compare-mt's sentence-length buckets (cut at 10, 20, 30, 40,
   50 and 60 words), on the source's whitespace-separated words.
 - Scores per bucket are means of segment scores (sentence BLEU for BLEU),
@@ -23,15 +24,6 @@ import numpy as np
 from ..results import RunResult
 
 LENGTH_CUTOFFS = (10, 20, 30, 40, 50, 60)
-COMET_EPS = 0.001  # comet-compare's tie threshold, on COMET's 0-1 scale
-HUNDRED_SCALE = {"bleu", "chrf", "ter"}
-
-
-def tie_tolerance(metric: str) -> float:
-    """Below this difference two segment scores are a tie."""
-    return COMET_EPS * 100 if metric in HUNDRED_SCALE else COMET_EPS
-
-
 def bucket_labels(cutoffs: Sequence[int] = LENGTH_CUTOFFS) -> List[str]:
     labels = [f"< {cutoffs[0]}"]
     labels += [f"{low}–{high - 1}" for low, high in zip(cutoffs, cutoffs[1:])]
@@ -56,7 +48,7 @@ def pair_tables(result: RunResult, metrics: Sequence[str]) -> Dict[str, Any]:
     """For each pair "i,j" (i < j, system positions) and metric: overall
     [A wins, ties, B wins], and per bucket [mean A, mean B, A wins, ties, B wins]
     (null for an empty bucket)."""
-    sources = result.testset.texts.get("source") or []
+    sources = result.testset.texts.source
     size = result.testset.segments
     buckets = length_buckets(sources) if len(sources) == size else np.zeros(size, dtype=np.int64)
     labels = bucket_labels() if len(sources) == size else ["all"]
@@ -67,7 +59,8 @@ def pair_tables(result: RunResult, metrics: Sequence[str]) -> Dict[str, Any]:
         entry: Dict[str, Any] = {}
         for m in metrics:
             a, b = scores[m][i], scores[m][j]
-            higher, tolerance = result.systems[i].scores[m].higher_is_better, tie_tolerance(m)
+            info = result.info(m)
+            higher, tolerance = info.higher_is_better, info.tie_tolerance
             per_bucket: List[Any] = []
             for index in members:
                 if not len(index):

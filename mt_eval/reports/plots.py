@@ -7,7 +7,7 @@ string (text kept as text, so the figures stay small and searchable).
 from __future__ import annotations
 
 import io
-from typing import Dict, List, Sequence
+from typing import Any, Dict, List, Sequence, Tuple
 
 import numpy as np
 
@@ -18,7 +18,7 @@ MANY_POINTS = 5000
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
 
 
-def _figure(columns: int, height: float = 2.8):
+def _figure(columns: int, height: float = 2.8) -> Tuple[Any, Any, List[Any]]:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -30,7 +30,7 @@ def _figure(columns: int, height: float = 2.8):
     return plt, figure, list(axes[0])
 
 
-def _svg(plt, figure) -> str:
+def _svg(plt: Any, figure: Any) -> str:
     buffer = io.StringIO()
     figure.tight_layout()
     figure.savefig(buffer, format="svg", metadata={"Date": None})  # no timestamp: the same run, the same file
@@ -78,8 +78,8 @@ def scores_by_length(metrics: Dict[str, Dict[str, Sequence[float]]], source_leng
     labels: List[str] = [f"{int(edges[i])}–{int(edges[i + 1])}" for i in range(len(edges) - 1)]
     plt, figure, axes = _figure(len(metrics))
     for ax, (label, systems) in zip(axes, metrics.items()):
-        for colour, (name, scores) in zip(COLOURS * 4, systems.items()):
-            scores = np.asarray(scores)
+        for colour, (name, segment_scores) in zip(COLOURS * 4, systems.items()):
+            scores = np.asarray(segment_scores)
             means = [float(scores[which == i].mean()) if np.any(which == i) else np.nan for i in range(len(labels))]
             ax.plot(range(len(labels)), means, marker="o", label=name, color=colour)
         ax.set_xticks(range(len(labels)), labels)

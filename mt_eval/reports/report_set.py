@@ -28,10 +28,10 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Sequence, Union
+from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..errors import InputError
-from ..results import describe_os_error
+from ..errors import describe_os_error
 
 Content = Union[str, bytes]
 TEMP_MARK = ".mt-eval-tmp-"
@@ -152,7 +152,7 @@ def _link_or_copy(source: str, destination: str) -> None:
         shutil.copy2(source, destination)
 
 
-def _swap_in(staging: Path, target: Path):
+def _swap_in(staging: Path, target: Path) -> Optional[Path]:
     """Put ``staging`` at ``target``; return where the old folder now is (to
     be removed), or None when there was none."""
     try:

@@ -16,7 +16,7 @@ Everything else stays in segments.parquet; summary plots use every segment.
 
 from __future__ import annotations
 
-from typing import Dict, List, Sequence
+from typing import Any, Dict, Iterable, List, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ def select_segments(result: RunResult, metrics: Sequence[str], limit: int) -> Li
         return list(range(size))
     chosen: Dict[int, None] = {}
 
-    def take(indices, budget: int) -> None:
+    def take(indices: Iterable[Any], budget: int) -> None:
         for index in indices:
             if len(chosen) >= budget:
                 return

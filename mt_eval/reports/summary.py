@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from ..flags import flagged_lines
 from ..results import RunResult
 
-METRIC_LABELS = {"bleu": "BLEU", "chrf": "chrF", "ter": "TER", "comet": "COMET"}
-DIGITS = {"comet": 4}  # decimals shown; other metrics: 1, as sacrebleu prints
 FLAG_LABELS = {
     "empty": "empty output",
     "identical_to_source": "identical to source",
@@ -51,15 +48,10 @@ class Summary:
     wins: Dict[str, Tuple[List[str], List[List[bool]]]] = field(default_factory=dict)
 
 
-def metric_name(metric: str, signature: Optional[str] = None) -> str:
-    """The metric's name as people write it: chrF with word n-grams is chrF++."""
-    if metric == "chrf" and signature and re.search(r"(^|\|)nw:[1-9]", signature):
-        return "chrF++"
-    return METRIC_LABELS.get(metric, metric)
-
-
-def metric_label(metric: str, higher_is_better: bool = True, signature: Optional[str] = None) -> str:
-    return f"{metric_name(metric, signature)} {'↑' if higher_is_better else '↓'}"
+def metric_label(result: RunResult, metric: str) -> str:
+    """The metric as people write it, with its direction: "TER ↓"."""
+    info = result.info(metric)
+    return f"{info.label} {'↑' if info.higher_is_better else '↓'}"
 
 
 def summarize(result: RunResult) -> Summary:
@@ -68,9 +60,9 @@ def summarize(result: RunResult) -> Summary:
     signatures: Dict[str, str] = {}
     skipped: List[str] = []
     for metric in result.metrics:
-        scored = [s.scores[metric] for s in result.systems if s.scores.get(metric) and s.scores[metric].status == "ok"]
-        higher = scored[0].higher_is_better if scored else True
-        headers.append(metric_label(metric, higher, scored[0].signature if scored else None))
+        scored = [s.scores[metric] for s in result.systems if s.scores.get(metric) and s.scores[metric].ok]
+        higher = result.info(metric).higher_is_better
+        headers.append(metric_label(result, metric))
         values = [r.score for r in scored if r.score is not None]
         best[metric] = (max(values) if higher else min(values)) if len(values) > 1 else None
         if scored and scored[0].signature:
@@ -81,11 +73,12 @@ def summarize(result: RunResult) -> Summary:
         cells = []
         for metric in result.metrics:
             score = system.scores.get(metric)
-            if score is None or score.status != "ok":
+            if score is None or not score.ok or score.score is None:
                 cells.append(Cell("skipped", skipped=True))
-                skipped_for.setdefault((metric, score.reason if score else "not run"), []).append(system.name)
+                reason = "not run" if score is None else (score.reason or "no score")  # no reason: scored "ok" but without a score
+                skipped_for.setdefault((metric, reason), []).append(system.name)
                 continue
-            digits = DIGITS.get(metric, 1)
+            digits = result.info(metric).digits
             cells.append(Cell(
                 f"{score.score:.{digits}f}",
                 best=score.score == best[metric],
@@ -96,7 +89,7 @@ def summarize(result: RunResult) -> Summary:
         rows.append((system.name, cells, _flag_count(system.flags)))
     for (metric, reason), names in skipped_for.items():
         who = "all systems" if len(names) == len(result.systems) else ", ".join(names)
-        skipped.append(f"{METRIC_LABELS.get(metric, metric)} ({who}): {reason}")
+        skipped.append(f"{result.info(metric).label} ({who}): {reason}")
     summary = Summary(headers, rows, signatures, skipped, _flag_lines(result), _notes(result))
     _add_statistics(summary, result)
     return summary
@@ -106,7 +99,7 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
     settings = result.statistics
     if not settings:
         return
-    method = {"bootstrap": "paired bootstrap", "ar": "paired approximate randomisation", "none": "none"}.get(settings.get("method"), "")
+    method = {"bootstrap": "paired bootstrap", "ar": "paired approximate randomisation", "none": "none"}.get(settings.get("method", ""), "")
     scope = f"against baseline {settings['baseline']}" if settings.get("baseline") else "all pairs"
     summary.statistics.append(
         f"{int(settings['confidence'] * 100)}% bootstrap intervals ({settings['resamples']} resamples); "
@@ -118,6 +111,7 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
     summary.tested = settings.get("method") != "none"
     names = [system.name for system in result.systems]
     for metric in result.metrics:
+        info = result.info(metric)
         found = [c for c in result.comparisons if c["metric"] == metric]
         if not found:
             continue
@@ -127,13 +121,13 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
                 loser = c["b"] if c["better"] == c["a"] else c["a"]
                 matrix[names.index(c["better"])][names.index(loser)] = True
                 summary.significant.append(
-                    f"{METRIC_LABELS.get(metric, metric)}: {c['better']} beats {loser} "
-                    f"(Δ {abs(c['delta']):.2f}, p = {c['p_adjusted']:.4f})"
+                    f"{info.label}: {c['better']} beats {loser} "
+                    f"(Δ {abs(c['delta']):.{info.digits + 1}f}, p = {c['p_adjusted']:.4f})"
                 )
         summary.wins[metric] = (names, matrix)
         wins = sorted(((sum(row), name) for name, row in zip(names, matrix)), key=lambda item: (-item[0], names.index(item[1])))
         summary.wins_compact.append(
-            f"{METRIC_LABELS.get(metric, metric)} significant wins ({len(found)} pairs tested): " + ", ".join(f"{name} {count}" for count, name in wins)
+            f"{info.label} significant wins ({len(found)} pairs tested): " + ", ".join(f"{name} {count}" for count, name in wins)
         )
 
 

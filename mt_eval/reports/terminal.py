@@ -6,6 +6,8 @@ rich emits plain text, so CI logs stay readable.
 
 from __future__ import annotations
 
+from typing import List, Tuple
+
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -19,18 +21,25 @@ from .summary import summarize
 COMPACT_ABOVE = 4
 
 
-def _comet_cache_lines(result: RunResult) -> list:
-    """How much of COMET came from the persistent cache, per system."""
-    lines = []
-    for system in result.systems:
-        score = system.scores.get("comet")
-        if score is None or score.status != "ok":
+def _detail_lines(result: RunResult) -> List[Tuple[str, List[str]]]:
+    """Per metric that declares details to show (COMET: how much came from
+    its cache), one line per system: "draft: 12 segments from the cache, 2 scored now"."""
+    sections = []
+    for metric in result.metrics:
+        info = result.info(metric)
+        if not info.shown_details:
             continue
-        details = score.details
-        encoded = details.get("sentences_encoded")
-        lines.append(f"{system.name}: {details.get('segments_cached', 0)} segments from the cache, {details.get('segments_fresh', 0)} scored now"
-                     + (f" ({encoded} sentences encoded)" if encoded is not None else ""))
-    return lines
+        lines = []
+        for system in result.systems:
+            score = system.scores.get(metric)
+            if score is None or not score.ok:
+                continue
+            shown = [f"{score.details[key]} {label}" for key, label in info.shown_details if score.details.get(key) is not None]
+            if shown:
+                lines.append(f"{system.name}: " + ", ".join(shown))
+        if lines:
+            sections.append((info.label, lines))
+    return sections
 
 
 def render(result: RunResult, console: Console) -> None:
@@ -74,14 +83,13 @@ def render(result: RunResult, console: Console) -> None:
             sections.extend(Text(f"  {visible(line)}") for line in summary.wins_compact)
         else:
             sections.extend(Text(f"  {visible(line)}") for line in summary.significant or ["no significant differences"])
-    comet_lines = _comet_cache_lines(result)
-    if comet_lines:
-        sections.append(Text("COMET", style="bold"))
-        sections.extend(Text(f"  {visible(line)}") for line in comet_lines)
+    for label, lines in _detail_lines(result):
+        sections.append(Text(visible(label), style="bold"))
+        sections.extend(Text(f"  {visible(line)}") for line in lines)
     sections.append(Text("Notes", style="bold"))
     sections.append(Text(f"  test set checksum: {info.checksum}"))
     sections.extend(Text(f"  {visible(line)}") for line in summary.notes)
     sections.append(Text("Signatures", style="bold"))
-    sections.extend(Text(f"  {metric}: {signature}") for metric, signature in summary.signatures.items())
+    sections.extend(Text(f"  {visible(metric)}: {visible(signature)}") for metric, signature in summary.signatures.items())
     # Long signatures stay on one line each: wrapped, they cannot be copied.
     console.print(Group(*sections), soft_wrap=True)
