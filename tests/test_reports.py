@@ -107,6 +107,7 @@ def test_terminal_view_marks_skipped_metrics(default_report):
 
 def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch):
     from mt_eval.reports import files
+    from mt_eval.runner import save_report_set
 
     before = {p.name: p.read_bytes() for p in default_report.iterdir()}
     result = RunResult.load(default_report / "report.json")
@@ -116,7 +117,7 @@ def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch)
 
     monkeypatch.setitem(files.RENDERERS, "md", [("report.md", broken_markdown)])
     with pytest.raises(KeyboardInterrupt):
-        files.write_reports(result, default_report, ["json", "md"])
+        save_report_set(result, default_report, ["json", "md"])
     assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
 
     from mt_eval.errors import InputError
@@ -128,7 +129,7 @@ def test_an_interrupted_write_keeps_the_good_report(default_report, monkeypatch)
     monkeypatch.setitem(files.RENDERERS, "md", [("report.md", files.render_markdown)])
     monkeypatch.setattr(report_set, "_write_file", disk_full)
     with pytest.raises(InputError, match="no space left"):
-        files.write_reports(result, default_report, ["json", "md"])
+        save_report_set(result, default_report, ["json", "md"])
     assert {p.name: p.read_bytes() for p in default_report.iterdir()} == before
     assert sorted(p.name for p in default_report.parent.iterdir()) == [default_report.name]  # no temporary folder left
 

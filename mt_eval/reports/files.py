@@ -8,14 +8,12 @@ as it was, never a mix.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from ..plain import markdown_cell
 from .. import segment_table
 from ..results import RunResult
-from .report_set import write_report_set
 from .summary import Cell, summarize
 
 
@@ -130,9 +128,3 @@ def render_files(result: RunResult, formats: Sequence[str], html_segments: Optio
                 continue
             rendered[filename] = render_html(result, html_segments) if renderer is render_html else renderer(result)
     return rendered
-
-
-def write_reports(result: RunResult, directory: str | Path, formats: Sequence[str]) -> List[Path]:
-    """Render every requested format and write them as one report set
-    (all or nothing; see ``report_set``)."""
-    return write_report_set(directory, render_files(result, formats), report_file_names())

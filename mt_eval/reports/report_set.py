@@ -28,7 +28,7 @@ import shutil
 import signal
 import tempfile
 from pathlib import Path
-from typing import Dict, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Iterator, List, Mapping, Optional, Sequence, Union
 
 from ..errors import InputError
 from ..errors import describe_os_error
@@ -246,8 +246,3 @@ def _umask() -> int:
     mask = os.umask(0)
     os.umask(mask)
     return mask
-
-
-def write_report_set(directory: Union[str, Path], files: Dict[str, Content], names: Sequence[str]) -> List[Path]:
-    """Write ``files`` as the report set of ``directory`` (see ReportSet)."""
-    return ReportSet(directory, names).commit(files)
