@@ -65,8 +65,50 @@ def load_testset(config: Any, require_references: bool = True, memory: Optional[
     """Read, validate and normalise the inputs a ``TestSetConfig`` names.
     References may be left out only when no metric of the run needs them.
     ``memory`` holds the segments of inputs named ``memory:KEY`` (the API)."""
+    options = _check_options(config, require_references)
+    specs = _system_specs(config.systems)
+    reader = _Reader(options, str(config.column), memory)
+    source = reader.load(str(config.source), "testset.source")
+    references = [reader.load(str(spec), f"testset.references[{i}]") for i, spec in enumerate(config.references or [])]
+    systems = {name: reader.load(spec, f"testset.systems.{name}") for name, spec in specs.items()}
+    _check_line_counts(reader.records, [source, *references, *systems.values()])
+    size = len(source)
+    kept = _kept_segments(options.empty_reference, reader.records[1 : 1 + len(references)], references, size)
+    if len(kept) < size:
+        source = [source[i] for i in kept]
+        references = [[refs[i] for i in kept] for refs in references]
+        systems = {name: [lines[i] for i in kept] for name, lines in systems.items()}
+    line_numbers = [i + 1 for i in kept]
+    testset = TestSet(
+        name=options.name or check_name("testset.name (from testset.source)", _default_name(str(config.source))),
+        source=source,
+        references=references,
+        systems=systems,
+        line_numbers=line_numbers,
+        excluded_lines=_excluded(kept, size),
+        normalization=describe(options.unicode_form, options.strip),
+        inputs=reader.records,
+    )
+    for name, hypotheses in testset.systems.items():
+        testset.flags[name] = check_system(hypotheses, testset.source, testset.references, line_numbers, options.length_ratio)
+    return testset
+
+
+@dataclass
+class _Options:
+    """The test-set options, checked."""
+
+    unicode_form: str
+    strip: bool
+    empty_reference: str
+    length_ratio: float
+    max_chars: int
+    name: Optional[str]
+
+
+def _check_options(config: Any, require_references: bool) -> _Options:
+    """Every test-set option, refused before any file is read."""
     unicode_form = check_unicode_form(str(config.normalize.unicode))
-    strip = bool(config.normalize.strip_format_chars)
     policy = str(config.empty_reference)
     if policy not in EMPTY_REFERENCE_POLICIES:
         raise ConfigError(f"testset.empty_reference={policy!r}: use 'error' (refuse the test set) or 'exclude' (drop such segments everywhere).")
@@ -75,66 +117,58 @@ def load_testset(config: Any, require_references: bool = True, memory: Optional[
         raise ConfigError(f"testset.length_ratio_flag={config.length_ratio_flag!r}: must be a number above 1 (e.g. 2.0 flags outputs under half or over twice the reference length).")
     if not config.source:
         raise ConfigError("testset.source is not set. Name the source file: testset.source=PATH.")
-    references = list(config.references or [])
-    if not references and require_references:
+    if not list(config.references or []) and require_references:
         raise ConfigError(
             "testset.references is empty. Name one or more reference files: testset.references=[ref.en] "
             "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
         )
     max_chars = whole_number("testset.max_line_chars", config.max_line_chars, 1)
     name = check_name("testset.name", config.name) if config.name is not None else None
-    systems = _system_specs(config.systems)
+    return _Options(unicode_form, bool(config.normalize.strip_format_chars), policy, float(ratio), max_chars, name)
 
-    records: List[InputRecord] = []
 
-    def load(spec: str, role: str) -> List[str]:
-        raw: RawInput = read_input(str(spec), str(config.column), role, max_chars, memory)
-        lines, counts = normalize_segments(raw.lines, unicode_form, strip)
-        records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
+class _Reader:
+    """Reads each input, normalises it, and keeps a record of both."""
+
+    def __init__(self, options: _Options, column: str, memory: Optional[Mapping[str, Sequence[str]]]) -> None:
+        self.options, self.column, self.memory = options, column, memory
+        self.records: List[InputRecord] = []
+
+    def load(self, spec: str, role: str) -> List[str]:
+        raw: RawInput = read_input(spec, self.column, role, self.options.max_chars, self.memory)
+        lines, counts = normalize_segments(raw.lines, self.options.unicode_form, self.options.strip)
+        self.records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
         return lines
 
-    source = load(config.source, "testset.source")
-    reference_lines = [load(spec, f"testset.references[{i}]") for i, spec in enumerate(references)]
-    system_lines = {name: load(spec, f"testset.systems.{name}") for name, spec in systems.items()}
-    _check_line_counts(records, [source, *reference_lines, *system_lines.values()])
 
-    line_numbers = list(range(1, len(source) + 1))
-    empty_reference_lines = sorted({i + 1 for refs in reference_lines for i, text in enumerate(refs) if not text.strip()})
-    excluded: List[int] = []
-    if empty_reference_lines:
-        if policy == "error":
-            where = "; ".join(
-                f"{record.origin} line(s) {_short_list([i + 1 for i, t in enumerate(refs) if not t.strip()])}"
-                for record, refs in zip(records[1 : 1 + len(reference_lines)], reference_lines)
-                if any(not t.strip() for t in refs)
-            )
-            raise InputError(
-                f"empty reference segments: {where}. An empty reference cannot be scored fairly "
-                "(sacrebleu's chrF silently skips it). Fill it in, or set testset.empty_reference=exclude to drop those segments from every system."
-            )
-        excluded = empty_reference_lines
-        excluded_set = set(excluded)
-        keep = [i for i in range(len(source)) if (i + 1) not in excluded_set]
-        if not keep:
-            raise InputError("every segment has an empty reference; nothing is left to score.")
-        source = [source[i] for i in keep]
-        reference_lines = [[refs[i] for i in keep] for refs in reference_lines]
-        system_lines = {name: [lines[i] for i in keep] for name, lines in system_lines.items()}
-        line_numbers = [i + 1 for i in keep]
+def _kept_segments(policy: str, records: Sequence[InputRecord], references: Sequence[List[str]], size: int) -> List[int]:
+    """The 0-based segments kept under ``testset.empty_reference``: all of
+    them, or those whose references are all non-empty (with ``exclude``);
+    ``error`` refuses a test set with an empty reference, naming the lines."""
+    empty = sorted({i for refs in references for i, text in enumerate(refs) if not text.strip()})
+    if not empty:
+        return list(range(size))
+    if policy == "error":
+        where = "; ".join(
+            f"{record.origin} line(s) {_short_list([i + 1 for i, t in enumerate(refs) if not t.strip()])}"
+            for record, refs in zip(records, references)
+            if any(not t.strip() for t in refs)
+        )
+        raise InputError(
+            f"empty reference segments: {where}. An empty reference cannot be scored fairly "
+            "(sacrebleu's chrF silently skips it). Fill it in, or set testset.empty_reference=exclude to drop those segments from every system."
+        )
+    dropped = set(empty)
+    kept = [i for i in range(size) if i not in dropped]
+    if not kept:
+        raise InputError("every segment has an empty reference; nothing is left to score.")
+    return kept
 
-    testset = TestSet(
-        name=name or check_name("testset.name (from testset.source)", _default_name(str(config.source))),
-        source=source,
-        references=reference_lines,
-        systems=system_lines,
-        line_numbers=line_numbers,
-        excluded_lines=excluded,
-        normalization=describe(unicode_form, strip),
-        inputs=records,
-    )
-    for name, hypotheses in testset.systems.items():
-        testset.flags[name] = check_system(hypotheses, testset.source, testset.references, line_numbers, float(config.length_ratio_flag))
-    return testset
+
+def _excluded(kept: Sequence[int], size: int) -> List[int]:
+    """The 1-based lines not kept."""
+    keep = set(kept)
+    return [i + 1 for i in range(size) if i not in keep]
 
 
 def _system_specs(systems: Any) -> Dict[str, str]:
