@@ -14,6 +14,7 @@ the built-ins are taken from ``BUILTIN`` instead.
 from __future__ import annotations
 
 import os
+from dataclasses import is_dataclass
 from functools import lru_cache
 from importlib import import_module, metadata
 from typing import Any, Dict, List, Sequence, Tuple, Type
@@ -62,6 +63,10 @@ def _discover() -> Tuple[Dict[str, Type[Metric[Any]]], Dict[str, str]]:
     return metrics, failures
 
 
+# Top-level config keys a metric's name would collide with.
+RESERVED_NAMES = frozenset({"testset", "metrics", "stats", "jobs", "report", "gate", "merge", "hydra", "defaults"})
+
+
 def _load(name: str, target: str) -> Type[Metric[Any]]:
     module_name, _, attribute = target.partition(":")
     try:
@@ -75,6 +80,15 @@ def _load(name: str, target: str) -> Type[Metric[Any]]:
         raise ConfigError(f"metric plug-in {name!r} ({target}) is not a subclass of mt_eval.metrics.Metric.")
     if getattr(cls, "name", None) != name:
         raise ConfigError(f"metric plug-in {target} is registered as {name!r} but its class says name = {getattr(cls, 'name', None)!r}.")
+    # The name is a config key (NAME.option=...), a report key and a gate threshold's field.
+    if not (name.isidentifier() and name.isascii() and name == name.lower()) or name in RESERVED_NAMES:
+        raise ConfigError(f"metric plug-in {target}: the name {name!r} must be a lower-case Python identifier and not one of mt-eval's own keys ({', '.join(sorted(RESERVED_NAMES))}).")
+    label = getattr(cls, "label", None)
+    if not isinstance(label, str) or not label.strip() or any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in label):
+        raise ConfigError(f"metric plug-in {target}: label must be a non-empty line of plain text, found {label!r}.")
+    options = getattr(cls, "options_class", None)
+    if not (isinstance(options, type) and is_dataclass(options)):
+        raise ConfigError(f"metric plug-in {target}: options_class must be a dataclass (its fields are the {name}.* keys).")
     return cls
 
 

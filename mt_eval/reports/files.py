@@ -30,7 +30,7 @@ def render_markdown(result: RunResult) -> str:
         "",
         f"{info.segments} segments · checksum `{info.checksum}`",
         "",
-        "| system | " + " | ".join(summary.headers) + " | flags |",
+        "| system | " + " | ".join(_escape(header) for header in summary.headers) + " | flags |",
         "|---|" + "---:|" * len(summary.headers) + "---:|",
     ]
     for name, cells, flag_count in summary.rows:

@@ -53,7 +53,7 @@ def render(result: RunResult, console: Console) -> None:
     # No cell wraps: in a narrow CI log a wrapped score reads as two numbers.
     table.add_column("system", style="cyan", no_wrap=True, overflow="ellipsis")
     for header in summary.headers:
-        table.add_column(header, justify="right", no_wrap=True)
+        table.add_column(Text(visible(header)), justify="right", no_wrap=True)
     table.add_column("flags", justify="right", no_wrap=True)
     for name, cells, flag_count in summary.rows:
         rendered = []
