@@ -93,7 +93,7 @@ class Result:
 
 
 def score(
-    source: Lines,
+    source: Optional[Lines] = None,
     references: Sequence[Lines] = (),
     systems: Union[Mapping[str, Lines], Sequence[Lines]] = (),
     metrics: Optional[Sequence[str]] = None,
@@ -101,7 +101,9 @@ def score(
     name: Optional[str] = None,
     **options: Any,
 ) -> Result:
-    """Score ``systems`` against ``references`` for ``source``; see the module doc."""
+    """Score ``systems`` against ``references`` for ``source``; see the module
+    doc. ``source`` may be left out only with ``merge=[...]``, which merges
+    report sets scored elsewhere instead of scoring."""
     memory: Dict[str, List[str]] = {}
 
     def spec(value: Lines, key: str) -> str:
@@ -121,7 +123,7 @@ def score(
         named = [spec(value, f"systems[{i}]") for i, value in enumerate(systems)]
     config = OmegaConf.structured(RunConfig)
     values: Dict[str, Any] = {
-        "testset": {"name": name, "source": spec(source, "source"),
+        "testset": {"name": name, "source": spec(source, "source") if source is not None else None,
                     "references": [spec(r, f"references[{i}]") for i, r in enumerate(references)], "systems": named},
         "report": {"dir": None, "terminal": False},
     }

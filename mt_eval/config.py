@@ -207,9 +207,9 @@ def as_run_config(config: Any) -> DictConfig:
     closest real key)."""
     if isinstance(config, DictConfig):
         return config
-    if is_dataclass(config) and not isinstance(config, type):
-        return OmegaConf.structured(config)
     try:
+        if is_dataclass(config) and not isinstance(config, type):
+            return OmegaConf.structured(config)
         return OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(dict(config)))  # type: ignore[return-value]
     except OmegaConfBaseException as error:
         raise config_error(error) from None

@@ -35,6 +35,7 @@ from . import signatures
 from . import stats as st
 from .analysis import statistics_matrices
 from .errors import ConfigError, InputError
+from .metrics.registry import registered_metrics
 from .results import MetricResult, RunResult
 
 PASS, REGRESSION, BELOW_MIN, MISSING, NOTICE = "pass", "regression", "below-min", "missing", "notice"
@@ -213,7 +214,8 @@ class _Judge:
         for run in (self.current, self.baseline):
             if metric in run.metrics:
                 return run.info(metric).label
-        return metric
+        registered = registered_metrics().get(metric)  # a threshold on a metric neither run computed
+        return registered.label if registered is not None else metric
 
     def verdict(self, system: str, metric: str, theirs: Optional[MetricResult], ours: Optional[MetricResult], in_run: bool) -> Optional[Verdict]:
         named = self.thresholds.get(metric, {})
@@ -223,6 +225,8 @@ class _Judge:
         if not baseline_scored and not (ours is not None and ours.ok) and not named:
             if theirs is None and ours is None:
                 return None  # neither side ever asked for it
+            if ours is None:
+                return self._set(verdict, NOTICE, "skipped in the baseline and not computed in this run: not compared")
             return self._set(verdict, NOTICE, "skipped in both the baseline and this run: not compared")
         if not in_run or ours is None or not ours.ok:
             return self._missing(verdict, metric, theirs, ours, in_run, named)

@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Union
 
+from omegaconf import OmegaConf
+from omegaconf.errors import OmegaConfBaseException
+
 from . import segment_table
 from .config import as_run_config
 from .errors import ConfigError, InputError, describe_os_error
@@ -78,7 +81,7 @@ def run(
     ``progress`` shows progress (see ``pipeline.ProgressFactory``);
     ``memory`` holds in-memory segments for inputs named ``memory:KEY``."""
     config = as_run_config(config)
-    directory = config.report.dir if report_dir == FROM_CONFIG else report_dir
+    directory = _configured_report_dir(config) if report_dir == FROM_CONFIG else report_dir
     plan = _check(config, None if directory is None else Path(os.fspath(directory)))
     if config.merge:
         from .merge import merge_runs  # shards of one test set, scored elsewhere
@@ -98,6 +101,19 @@ def run(
     if gate is not None and plan.step_summary is not None:
         _append(plan.step_summary, str(files[plan.summary_name]))
     return Outcome(result, gate, written, plan.report_set.directory if plan.report_set is not None else None)
+
+
+def _configured_report_dir(config: Any) -> Optional[str]:
+    """``report.dir``; its default names Hydra's run folder, which exists
+    only under the mt-eval command."""
+    try:
+        return config.report.dir
+    except OmegaConfBaseException:
+        raise ConfigError(
+            f"report.dir={OmegaConf.to_container(config.report, resolve=False).get('dir')!r} cannot be resolved here "  # type: ignore[union-attr]
+            "(Hydra's run folder exists only under the mt-eval command). Name a folder (report.dir=PATH), "
+            "or pass report_dir=None to write no files."
+        ) from None
 
 
 def save_report_set(result: RunResult, directory: PathLike, formats: Sequence[str] = ("json", "md", "html"),

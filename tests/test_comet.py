@@ -1,6 +1,7 @@
 """COMET through unbabel-comet, with small random checkpoints built here
 (their numbers say nothing about translation quality): agreement with
-unbabel-comet's own predict, the persistent cache, offline behaviour, QE."""
+unbabel-comet's own predict, the persistent cache, offline behaviour, QE.
+(The cache used directly: tests/unit/test_comet_cache.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import warnings
 
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, write_lines
+from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, lines, write_lines
 
 # The core install has no COMET; these tests need the comet extra
 # (tests/test_comet_extra.py covers a run without it).
@@ -47,10 +48,6 @@ def predict(checkpoints):
         return models[kind].predict(samples, batch_size=8, gpus=0, progress_bar=False, num_workers=0)
 
     return run
-
-
-def lines(path):
-    return path.read_text(encoding="utf-8").splitlines()
 
 
 def comet_run(run_cli, tmp_path, checkpoint, *args, name="out", systems=None, references=None):
@@ -124,30 +121,6 @@ def test_a_corrupt_cache_is_reported_and_rebuilt(run_cli, tmp_path, checkpoints)
     assert second["draft"]["details"]["segments_fresh"] == 14
     assert any("unreadable" in notice and "rebuilt" in notice for notice in second["draft"]["details"]["notices"])
     assert list((tmp_path / "cache").glob("comet-cache.sqlite3.corrupt-*"))
-
-
-def test_damaged_embeddings_are_not_trusted(tmp_path):
-    import numpy as np
-
-    from mt_eval.metrics.comet_cache import CometCache
-
-    cache = CometCache(tmp_path)
-    cache.put_embeddings({"a": np.ones(4, dtype=np.float32), "b": np.zeros(4, dtype=np.float32)})
-    cache._db.execute("UPDATE embeddings SET data = ? WHERE key = 'a'", (np.full(4, 2, dtype=np.float32).tobytes(),))
-    found = cache.get_embeddings(["a", "b"])
-    assert list(found) == ["b"]
-    assert "damaged" in cache.notices[0]
-
-
-def test_two_runs_can_share_the_cache_at_once(tmp_path):
-    import numpy as np
-
-    from mt_eval.metrics.comet_cache import CometCache
-
-    one, two = CometCache(tmp_path), CometCache(tmp_path)
-    one.put_embeddings({f"k{i}": np.full(3, i, dtype=np.float32) for i in range(50)})
-    two.put_embeddings({f"k{i}": np.full(3, i, dtype=np.float32) for i in range(25, 75)})
-    assert len(one.get_embeddings([f"k{i}" for i in range(75)])) == 75
 
 
 def test_multiple_references_average_with_per_reference_scores(run_cli, tmp_path, checkpoints, predict):

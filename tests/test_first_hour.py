@@ -1,27 +1,21 @@
 """What a person meets in the first hour: the Python API (the README's
 example runs as written), a CLI that explains itself, a terminal view that
-reads well in a CI log, multirun that completes and summarises, merging
-shards, and the GitHub action's YAML."""
+reads well in a CI log, multirun that completes and summarises, and the
+GitHub action's YAML. (Merging shards: tests/test_merge.py; the gate:
+tests/test_gate.py.)"""
 
 from __future__ import annotations
 
 import io
 import json
 import re
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, sacrebleu_cli
-
-BUNDLED_SYSTEMS = f"testset.systems={{draft:{DRAFT},presstv:{PRESSTV}}}"
-
-
-def run_module(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mt_eval", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
+from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, run_module, sacrebleu_cli
 
 
 # ---------------------------------------------------------------- the API
@@ -149,7 +143,7 @@ def test_the_terminal_says_when_no_test_ran(run_cli):
     assert "no significance test ran" in result.out and "no significant differences" not in result.out
 
 
-# ---------------------------------------------------------------- multirun and merging
+# ---------------------------------------------------------------- multirun
 
 def test_multirun_runs_every_job_and_summarises(tmp_path):
     completed = run_module("-m", f"testset.systems={{a:{DRAFT}}},{{b:{tmp_path / 'missing.en'}}},{{c:{PRESSTV}}}", "metrics=[bleu]",
@@ -160,30 +154,6 @@ def test_multirun_runs_every_job_and_summarises(tmp_path):
     assert summary["jobs"][2]["scores"]["c"]["bleu"] > 0
     markdown = (tmp_path / "sweep" / "summary.md").read_text(encoding="utf-8")
     assert "| 1 |" in markdown and "bad input" in markdown
-
-
-def test_merged_shards_equal_one_joint_run(run_cli, tmp_path):
-    common = [f"testset.source={SOURCE}", f"testset.references=[{REFERENCE}]", "metrics=[bleu,chrf]", "report.terminal=false"]
-    assert run_cli(*common, f"testset.systems={{draft:{DRAFT}}}", f"report.dir={tmp_path / 'a'}").code == 0
-    assert run_cli(*common, f"testset.systems={{presstv:{PRESSTV}}}", f"report.dir={tmp_path / 'b'}").code == 0
-    assert run_cli(*common, BUNDLED_SYSTEMS, f"report.dir={tmp_path / 'joint'}").code == 0
-    merged = run_cli(f"merge=[{tmp_path / 'a'},{tmp_path / 'b' / 'report.json'}]", "report.terminal=false", f"report.dir={tmp_path / 'merged'}")
-    assert merged.code == 0, merged.err
-    joint = json.loads((tmp_path / "joint" / "report.json").read_text())
-    together = json.loads((tmp_path / "merged" / "report.json").read_text())
-    assert together["comparisons"] == joint["comparisons"]
-    for ours, theirs in zip(together["systems"], joint["systems"]):
-        for metric in ("bleu", "chrf"):
-            for key in ("score", "ci", "bootstrap_mean", "rank_group", "signature", "segments"):
-                assert ours["scores"][metric][key] == theirs["scores"][metric][key], (metric, key)
-
-
-def test_shards_of_different_settings_are_refused(run_cli, tmp_path):
-    common = [f"testset.source={SOURCE}", f"testset.references=[{REFERENCE}]", "metrics=[bleu]", "report.terminal=false"]
-    assert run_cli(*common, f"testset.systems={{draft:{DRAFT}}}", f"report.dir={tmp_path / 'a'}").code == 0
-    assert run_cli(*common, f"testset.systems={{presstv:{PRESSTV}}}", "bleu.tokenize=intl", f"report.dir={tmp_path / 'b'}").code == 0
-    refused = run_cli(f"merge=[{tmp_path / 'a'},{tmp_path / 'b'}]", f"report.dir={tmp_path / 'merged'}")
-    assert refused.code == 2 and "tok: baseline 13a, this run intl" in refused.err
 
 
 # ---------------------------------------------------------------- CI for users' repositories

@@ -1,28 +1,35 @@
-"""The regression gate: exit 0 without a regression, 1 with one, 2 when the
-baseline cannot be compared; verdicts in the terminal, Markdown and JUnit."""
+"""The regression gate, as a CI job meets it on the command line: exit 0
+without a regression, 1 with one, 2 when the baseline cannot be compared;
+verdicts in the terminal, Markdown and JUnit; what the gate could not check
+is never a pass; baselines and gate settings that cannot work are refused
+before scoring, with one message and the earlier files untouched.
+(gate.compare itself: tests/unit/test_gate.py; its files: tests/unit/test_gate_report.py.)"""
 
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, write_lines
+from conftest import (DRAFT, FAST, PRESSTV, REFERENCE, SOURCE, inputs_overrides, plugin_inputs, refused, run_with_plugin, schema_1_copy,
+                      snapshot, unreadable, write_lines)
 
 
 LEXICAL = ["metrics=[bleu,chrf,ter]"]
 
 
-@pytest.fixture
-def baseline(run_cli, tmp_path):
-    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=DRAFT, presstv=PRESSTV), *LEXICAL, "report.terminal=false", f"report.dir={tmp_path / 'baseline'}")
-    assert result.code == 0, result.err
-    return tmp_path / "baseline" / "report.json"
-
-
 def gate(run_cli, tmp_path, baseline, *args, draft=DRAFT, name="current"):
+    """A lexical run of the bundled systems (the draft replaceable) gated on baseline."""
     return run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=draft, presstv=PRESSTV), *LEXICAL, "report.terminal=false",
                    f"gate.baseline={baseline}", f"report.dir={tmp_path / name}", *args)
+
+
+def quick_gate(run_cli, tmp_path, baseline, *args, name="current", **systems):
+    """A FAST run of these systems (the bundled ones if none) gated on baseline."""
+    systems = systems or {"draft": DRAFT, "presstv": PRESSTV}
+    return run_cli(*inputs_overrides(SOURCE, [REFERENCE], **systems), *FAST, f"gate.baseline={baseline}", f"report.dir={tmp_path / name}", *args)
 
 
 def degraded_draft(tmp_path, every: int = 3):
@@ -30,6 +37,20 @@ def degraded_draft(tmp_path, every: int = 3):
     lines = [" ".join(w for i, w in enumerate(line.split()) if i % every != 1) for line in DRAFT.read_text(encoding="utf-8").splitlines()]
     return write_lines(tmp_path / "degraded.en", lines)
 
+
+def edited_baseline(baseline: Path, tmp_path: Path, edit) -> Path:
+    """A copy of the baseline's report set with report.json edited."""
+    data = json.loads(baseline.read_text(encoding="utf-8"))
+    edit(data)
+    folder = tmp_path / f"edited-{len(list(tmp_path.glob('edited-*')))}"
+    folder.mkdir()
+    shutil.copy(baseline.parent / "segments.parquet", folder / "segments.parquet")
+    path = folder / "report.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return path
+
+
+# ---------------------------------------------------------------- verdicts and exit codes
 
 def test_the_same_run_passes(run_cli, tmp_path, baseline):
     result = gate(run_cli, tmp_path, baseline)
@@ -44,7 +65,7 @@ def test_a_degraded_system_fails_naming_metric_and_drop(run_cli, tmp_path, basel
     base = json.loads(baseline.read_text())
     now = {s["name"]: s["scores"] for s in report["systems"]}["draft"]["bleu"]["score"]
     before = {s["name"]: s["scores"] for s in base["systems"]}["draft"]["bleu"]["score"]
-    assert f"draft bleu: dropped {before - now:.4f} (allowed 0.0)" in result.out
+    assert f"draft BLEU: dropped {before - now:.4f} (allowed 0.0)" in result.out
     assert "REGRESSION" in result.out
     summary = (tmp_path / "current" / "gate.md").read_text(encoding="utf-8")
     assert "| draft | BLEU |" in summary and "**regression**" in summary
@@ -57,7 +78,7 @@ def test_a_drop_within_the_margin_passes(run_cli, tmp_path, baseline):
     drops = {}
     for line in (tmp_path / "strict" / "gate.md").read_text(encoding="utf-8").splitlines():
         if line.startswith("- draft ") and ("dropped" in line or "rose" in line):  # TER, lower is better, rises
-            metric = line.split()[2].rstrip(":")
+            metric = line.split()[2].rstrip(":").lower()  # the label: BLEU, chrF, TER
             drops[metric] = float(line.split()[4])
     margins = [f"gate.max_drop.{metric}={drop + 0.01:.4f}" for metric, drop in drops.items()]
     lenient = gate(run_cli, tmp_path, baseline, *margins, draft=degraded, name="lenient")
@@ -84,6 +105,99 @@ def test_an_absolute_floor(run_cli, tmp_path, baseline):
     assert gate(run_cli, tmp_path, baseline, "gate.min.chrf=40", name="b").code == 0
     assert gate(run_cli, tmp_path, baseline, "gate.min.ter=60", name="c").code == 1  # TER: a ceiling; presstv is above 60
 
+
+def test_junit_xml_parses_with_one_case_per_system_and_metric(run_cli, tmp_path, baseline):
+    from junitparser import Failure, JUnitXml
+
+    gate(run_cli, tmp_path, baseline, draft=degraded_draft(tmp_path))
+    xml = JUnitXml.fromfile(str(tmp_path / "current" / "gate-junit.xml"))
+    cases = [(case.classname, case.name, case.result) for suite in xml for case in suite]
+    assert len(cases) == 6
+    failed = {(c, n) for c, n, result in cases if any(isinstance(r, Failure) for r in result)}
+    assert ("mt-eval.draft", "bleu") in failed
+    assert all(c == "mt-eval.draft" for c, _ in failed)
+
+
+def test_markdown_goes_to_the_github_step_summary(run_cli, tmp_path, baseline, monkeypatch):
+    summary = tmp_path / "step_summary.md"
+    summary.write_text("earlier step\n")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    gate(run_cli, tmp_path, baseline)
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("earlier step\n")
+    table = [line for line in text.splitlines() if line.startswith("|")]
+    assert table[0] == "| system | metric | baseline | current | Δ | Δ interval | p | verdict |"
+    assert table[1].startswith("|---|")
+    assert len(table) == 2 + 6 and all(row.count("|") == 9 for row in table)
+
+
+def test_the_gate_handles_a_plugin_metric(plugin_path, copy_of_reference, tmp_path):
+    """A metric from another package (tests/test_metric_plugin.py): the gate
+    names it by its label, and refuses a baseline scored with other settings."""
+    base = run_with_plugin(plugin_path, *plugin_inputs(copy_of_reference), "metrics=[exact_match]", "report.dir=base", cwd=tmp_path)
+    assert base.returncode == 0, base.stderr
+    # The same system now scores worse on EM: the gate names the metric by its label and fails.
+    worse = run_with_plugin(plugin_path, f"testset.source={SOURCE}", f"testset.references=[{REFERENCE}]",
+                            f"testset.systems={{draft:{DRAFT},copy:{PRESSTV}}}", "metrics=[exact_match]", "report.dir=run",
+                            "gate.baseline=base/report.json", "gate.max_drop.exact_match=1", cwd=tmp_path)
+    assert worse.returncode == 1, worse.stderr
+    assert "EM" in (tmp_path / "run" / "gate.md").read_text(encoding="utf-8")
+    same = run_with_plugin(plugin_path, *plugin_inputs(copy_of_reference), "metrics=[exact_match]", "report.dir=again",
+                           "gate.baseline=base/report.json", cwd=tmp_path)
+    assert same.returncode == 0, same.stderr
+    # Settings that change the score are refused as a baseline.
+    other = run_with_plugin(plugin_path, *plugin_inputs(copy_of_reference), "metrics=[exact_match]", "exact_match.lowercase=true", "report.dir=other",
+                            "gate.baseline=base/report.json", cwd=tmp_path)
+    assert other.returncode == 2 and "lowercase" in other.stderr
+
+
+# ---------------------------------------------------------------- what the gate did not check is never a pass
+
+def test_comet_skipped_in_both_runs_is_a_notice_not_a_pass(run_cli, tmp_path):
+    """The default metrics include COMET, which has no model here: the gate
+    says so for every system instead of counting it as passed."""
+    first = run_cli("report.terminal=false", f"report.dir={tmp_path / 'a'}")
+    assert first.code == 0
+    result = run_cli("report.terminal=false", f"report.dir={tmp_path / 'b'}", f"gate.baseline={tmp_path / 'a' / 'report.json'}")
+    assert result.code == 0
+    assert "6 checks passed, 2 notices" in result.out
+    assert "draft COMET: skipped in both the baseline and this run: not compared" in result.out
+
+
+def test_gate_with_no_common_system_refuses_naming_both_sides(run_cli, tmp_path, quick_baseline):
+    result = quick_gate(run_cli, tmp_path, quick_baseline, mine=DRAFT, theirs=PRESSTV)
+    refused(result, "nothing to compare", "baseline: draft, presstv", "this run: mine, theirs")
+
+
+def test_gate_fails_for_thresholds_on_metrics_the_run_does_not_compute(run_cli, tmp_path, quick_baseline):
+    result = quick_gate(run_cli, tmp_path, quick_baseline, "metrics=[bleu]", "gate.max_drop.ter=0.5", "gate.min.chrf=60")
+    assert result.code == 1, result.out
+    assert "draft TER: not computed in this run" in result.out and "draft chrF: not computed in this run" in result.out
+    junit = (tmp_path / "current" / "gate-junit.xml").read_text(encoding="utf-8")
+    assert junit.count('type="missing"') == 4  # chrF and TER, both systems
+
+
+def test_gate_a_system_missing_from_the_run_fails(run_cli, tmp_path, quick_baseline):
+    result = quick_gate(run_cli, tmp_path, quick_baseline, draft=DRAFT)
+    assert result.code == 1
+    assert "presstv BLEU: the system is in the baseline but not in this run" in result.out
+
+
+def test_gate_a_metric_skipped_in_the_baseline_is_never_a_pass(run_cli, tmp_path, quick_baseline):
+    def skip_chrf(data):
+        for system in data["systems"]:
+            system["scores"]["chrf"] = {"status": "skipped", "reason": "no model", "higher_is_better": True}
+
+    edited = edited_baseline(quick_baseline, tmp_path, skip_chrf)
+    result = quick_gate(run_cli, tmp_path, edited)
+    assert result.code == 0
+    assert "draft chrF: the baseline has no chrf score (no model): not compared" in result.out
+    assert "2 checks passed, 2 notices" in result.out  # BLEU × 2 compared; chrF only noticed
+    named = quick_gate(run_cli, tmp_path, edited, "gate.max_drop.chrf=1", name="named")
+    assert named.code == 1 and "gate.max_drop.chrf cannot be checked" in named.out
+
+
+# ---------------------------------------------------------------- baselines that cannot be compared
 
 def test_another_tokenizer_is_refused(run_cli, tmp_path, baseline):
     result = gate(run_cli, tmp_path, baseline, "bleu.tokenize=intl")
@@ -118,59 +232,93 @@ def test_a_corrupt_baseline_is_refused(run_cli, tmp_path, baseline, damage):
     assert str(broken) in result.err and "Traceback" not in result.err
 
 
-def test_comet_skipped_in_both_runs_is_a_notice_not_a_pass(run_cli, tmp_path):
-    """The default metrics include COMET, which has no model here: the gate
-    says so for every system instead of counting it as passed."""
-    first = run_cli("report.terminal=false", f"report.dir={tmp_path / 'a'}")
-    assert first.code == 0
-    result = run_cli("report.terminal=false", f"report.dir={tmp_path / 'b'}", f"gate.baseline={tmp_path / 'a' / 'report.json'}")
-    assert result.code == 0
-    assert "6 checks passed, 2 notices" in result.out
-    assert "draft comet: skipped in both the baseline and this run: not compared" in result.out
+@pytest.mark.parametrize("value, shown", [("NaN", "not a number JSON allows"), ('"abc"', "expected a finite number, found 'abc'"),
+                                          ("null", "expected a finite number, found None")])
+def test_a_baseline_with_a_bad_score_is_refused_before_scoring(run_cli, tmp_path, quick_baseline, no_scoring, value, shown):
+    text = quick_baseline.read_text(encoding="utf-8")
+    data = json.loads(text)
+    score = data["systems"][0]["scores"]["bleu"]["score"]
+    broken = edited_baseline(quick_baseline, tmp_path, lambda data: None)
+    broken.write_text(text.replace(f'"score": {json.dumps(score)}', f'"score": {value}', 1), encoding="utf-8")
+    refused(quick_gate(run_cli, tmp_path, broken), str(broken), shown)
 
 
-def test_a_metric_the_baseline_scored_but_the_run_skipped_fails(tmp_path, baseline):
-    from omegaconf import OmegaConf
+def test_a_baseline_with_no_systems_or_short_segments_is_refused(run_cli, tmp_path, quick_baseline, no_scoring):
+    empty = edited_baseline(quick_baseline, tmp_path, lambda data: data.update(systems=[]))
+    refused(quick_gate(run_cli, tmp_path, empty), "systems: expected at least one system")
 
-    from mt_eval.config import GateConfig, StatsConfig
-    from mt_eval.gate import compare
-    from mt_eval.results import MetricResult, RunResult
+    def shorten(data):
+        data["systems"][1]["scores"]["chrf"]["segments"] = data["systems"][1]["scores"]["chrf"]["segments"][:3]
 
-    base = RunResult.load(baseline)
-    current = RunResult.load(baseline)
-    for system in current.systems:
-        system.scores["chrf"] = MetricResult.skipped("chrf", "no model")
-    settings = OmegaConf.structured(GateConfig(baseline=str(baseline)))
-    stats = OmegaConf.structured(StatsConfig())
-    result = compare(base, current, settings, {}, stats)
-    assert result.failed  # the baseline has chrF scores: a skip in the run is never a pass
-    chrf = [v for v in result.verdicts if v.metric == "chrf"]
-    assert {v.verdict for v in chrf} == {"missing"} and "skipped in this run: no model" in chrf[0].reason
-    settings.max_drop.chrf = 1.0
-    result = compare(base, current, settings, {}, stats)
-    assert {v.verdict for v in result.verdicts if v.metric == "chrf"} == {"missing"}
+    refused(quick_gate(run_cli, tmp_path, edited_baseline(quick_baseline, tmp_path, shorten)), "systems[1].scores.chrf.segments: expected a list of 14 numbers")
 
 
-def test_junit_xml_parses_with_one_case_per_system_and_metric(run_cli, tmp_path, baseline):
-    from junitparser import Failure, JUnitXml
-
-    gate(run_cli, tmp_path, baseline, draft=degraded_draft(tmp_path))
-    xml = JUnitXml.fromfile(str(tmp_path / "current" / "gate-junit.xml"))
-    cases = [(case.classname, case.name, case.result) for suite in xml for case in suite]
-    assert len(cases) == 6
-    failed = {(c, n) for c, n, result in cases if any(isinstance(r, Failure) for r in result)}
-    assert ("mt-eval.draft", "bleu") in failed
-    assert all(c == "mt-eval.draft" for c, _ in failed)
+def test_a_schema_1_baseline_still_gates_a_run(run_cli, tmp_path, default_report):
+    """Baselines written before texts and statistics moved to Parquet (schema
+    1.0: everything inside report.json) still gate a run. (That they load:
+    tests/unit/test_results.py.)"""
+    legacy = schema_1_copy(default_report, tmp_path / "legacy")
+    result = run_cli("report.terminal=false", f"gate.baseline={legacy}", f"report.dir={tmp_path / 'gated'}")
+    assert result.code == 0, result.out + result.err
+    assert "no regression" in result.out
 
 
-def test_markdown_goes_to_the_github_step_summary(run_cli, tmp_path, baseline, monkeypatch):
-    summary = tmp_path / "step_summary.md"
-    summary.write_text("earlier step\n")
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
-    gate(run_cli, tmp_path, baseline)
-    text = summary.read_text(encoding="utf-8")
-    assert text.startswith("earlier step\n")
-    table = [line for line in text.splitlines() if line.startswith("|")]
-    assert table[0] == "| system | metric | baseline | current | Δ | Δ interval | p | verdict |"
-    assert table[1].startswith("|---|")
-    assert len(table) == 2 + 6 and all(row.count("|") == 9 for row in table)
+# ---------------------------------------------------------------- baselines and gate files the run would damage
+
+def test_a_baseline_the_run_would_overwrite_is_refused(run_cli, tmp_path, quick_baseline, no_scoring):
+    before = quick_baseline.read_bytes()
+    result = quick_gate(run_cli, tmp_path, quick_baseline, name="baseline")
+    refused(result, "would replace", str(quick_baseline))
+    assert quick_baseline.read_bytes() == before
+
+
+def test_a_baseline_kept_inside_the_report_folder_survives_the_run(run_cli, tmp_path, quick_baseline):
+    kept = tmp_path / "current" / "baseline"
+    shutil.copytree(quick_baseline.parent, kept)
+    before = snapshot(kept)
+    assert quick_gate(run_cli, tmp_path, kept / "report.json").code == 0
+    assert snapshot(kept) == before
+
+
+def test_a_baseline_whose_data_file_the_run_would_replace_is_refused(run_cli, tmp_path, quick_baseline, no_scoring):
+    """A schema-2 baseline reads segments.parquet beside it: kept loose in
+    the report folder, that file would be the run's own."""
+    (tmp_path / "current").mkdir()
+    shutil.copy(quick_baseline, tmp_path / "current" / "baseline.json")
+    shutil.copy(quick_baseline.parent / "segments.parquet", tmp_path / "current" / "segments.parquet")
+    refused(quick_gate(run_cli, tmp_path, tmp_path / "current" / "baseline.json"), "segments.parquet", "would replace")
+
+
+def test_a_baseline_that_is_a_folder_or_unreadable_is_refused(run_cli, tmp_path, quick_baseline, no_scoring, monkeypatch):
+    refused(quick_gate(run_cli, tmp_path, tmp_path), str(tmp_path), "directory")
+    locked = tmp_path / "locked.json"
+    locked.write_bytes(quick_baseline.read_bytes())
+    with unreadable(locked, monkeypatch):
+        refused(quick_gate(run_cli, tmp_path, locked), str(locked), "permission denied")
+
+
+# ---------------------------------------------------------------- gate settings refused before scoring
+
+@pytest.mark.parametrize("override, key", [
+    ("gate.max_drop.bleu=nan", "gate.max_drop.bleu"),
+    ("gate.default_max_drop=nan", "gate.default_max_drop"),
+    ("gate.min.bleu=nan", "gate.min.bleu"),
+    ("gate.max_drop.chrf=inf", "gate.max_drop.chrf"),
+    ("gate.max_drop.bleu=-1", "gate.max_drop.bleu"),
+    ("gate.alpha=0", "gate.alpha"),
+])
+def test_gate_thresholds_must_be_finite_and_in_range(run_cli, tmp_path, quick_baseline, no_scoring, override, key):
+    refused(quick_gate(run_cli, tmp_path, quick_baseline, override), key)
+
+
+@pytest.mark.parametrize("override, fragment", [
+    ("gate.summary=sub/gate.md", "gate.summary"), ("gate.summary=report.json", "would replace a report file"),
+    ("gate.junit=report.html", "would replace a report file"), ("gate.summary=gate-junit.xml", "different names"),
+])
+def test_gate_files_are_plain_names_that_never_replace_a_report(run_cli, tmp_path, quick_baseline, no_scoring, override, fragment):
+    refused(quick_gate(run_cli, tmp_path, quick_baseline, override), fragment)
+
+
+def test_a_step_summary_in_a_missing_folder_is_refused_before_scoring(run_cli, tmp_path, quick_baseline, no_scoring, monkeypatch):
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "summary.md"))
+    refused(quick_gate(run_cli, tmp_path, quick_baseline), "GITHUB_STEP_SUMMARY", "no such file or directory")

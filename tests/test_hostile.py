@@ -4,7 +4,8 @@ earlier reports are unchanged byte for byte and no temporary file remains.
 
 Conditions a user causes exit 2 with one message and no traceback, and the
 ones that can be checked before scoring are (``no_scoring`` fails the test
-if scoring starts)."""
+if scoring starts). Hostile and careless baselines and gate settings:
+tests/test_gate.py."""
 
 from __future__ import annotations
 
@@ -17,184 +18,10 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, inputs_overrides, write_lines
-
-FAST = ["metrics=[bleu,chrf]", "report.terminal=false", "stats.resamples=100"]
-
-
-def refused(result, *fragments: str) -> None:
-    assert result.code == 2, (result.code, result.out, result.err)
-    assert "Traceback" not in result.err + result.out
-    assert result.err.count("mt-eval:") == 1, result.err
-    for fragment in fragments:
-        assert fragment in result.err, result.err
-
-
-@pytest.fixture
-def no_scoring(monkeypatch):
-    """Scoring must not start: the check has to come first."""
-    from mt_eval import runner
-
-    def scoring(*args, **kwargs):
-        raise AssertionError("scoring started before the input was checked")
-
-    monkeypatch.setattr(runner, "evaluate", scoring)
-
-
-def snapshot(folder: Path) -> dict:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
-
-
-def leftovers(folder: Path) -> list:
-    return [p.name for p in folder.iterdir() if ".mt-eval-tmp-" in p.name or p.name.endswith(".tmp")]
-
-
-@pytest.fixture
-def baseline(run_cli, tmp_path):
-    result = run_cli(*inputs_overrides(SOURCE, [REFERENCE], draft=DRAFT, presstv=PRESSTV), *FAST, f"report.dir={tmp_path / 'baseline'}")
-    assert result.code == 0, result.err
-    return tmp_path / "baseline" / "report.json"
-
-
-def gate(run_cli, tmp_path, baseline, *args, name="current", **systems):
-    systems = systems or {"draft": DRAFT, "presstv": PRESSTV}
-    return run_cli(*inputs_overrides(SOURCE, [REFERENCE], **systems), *FAST, f"gate.baseline={baseline}", f"report.dir={tmp_path / name}", *args)
-
-
-def edited_baseline(baseline: Path, tmp_path: Path, edit) -> Path:
-    """A copy of the baseline's report set with report.json edited."""
-    import shutil
-
-    data = json.loads(baseline.read_text(encoding="utf-8"))
-    edit(data)
-    folder = tmp_path / f"edited-{len(list(tmp_path.glob('edited-*')))}"
-    folder.mkdir()
-    shutil.copy(baseline.parent / "segments.parquet", folder / "segments.parquet")
-    path = folder / "report.json"
-    path.write_text(json.dumps(data), encoding="utf-8")
-    return path
-
-
-# ---------------------------------------------------------------- the gate
-
-def test_gate_with_no_common_system_refuses_naming_both_sides(run_cli, tmp_path, baseline):
-    result = gate(run_cli, tmp_path, baseline, mine=DRAFT, theirs=PRESSTV)
-    refused(result, "nothing to compare", "baseline: draft, presstv", "this run: mine, theirs")
-
-
-def test_gate_fails_for_thresholds_on_metrics_the_run_does_not_compute(run_cli, tmp_path, baseline):
-    result = gate(run_cli, tmp_path, baseline, "metrics=[bleu]", "gate.max_drop.ter=0.5", "gate.min.chrf=60")
-    assert result.code == 1, result.out
-    assert "draft ter: not computed in this run" in result.out and "draft chrf: not computed in this run" in result.out
-    junit = (tmp_path / "current" / "gate-junit.xml").read_text(encoding="utf-8")
-    assert junit.count('type="missing"') == 4  # chrF and TER, both systems
-
-
-def test_gate_a_system_missing_from_the_run_fails(run_cli, tmp_path, baseline):
-    result = gate(run_cli, tmp_path, baseline, draft=DRAFT)
-    assert result.code == 1
-    assert "presstv bleu: the system is in the baseline but not in this run" in result.out
-
-
-def test_gate_a_metric_skipped_in_the_baseline_is_never_a_pass(run_cli, tmp_path, baseline):
-    def skip_chrf(data):
-        for system in data["systems"]:
-            system["scores"]["chrf"] = {"status": "skipped", "reason": "no model", "higher_is_better": True}
-
-    edited = edited_baseline(baseline, tmp_path, skip_chrf)
-    result = gate(run_cli, tmp_path, edited)
-    assert result.code == 0
-    assert "draft chrf: the baseline has no chrf score (no model): not compared" in result.out
-    assert "2 checks passed, 2 notices" in result.out  # BLEU × 2 compared; chrF only noticed
-    named = gate(run_cli, tmp_path, edited, "gate.max_drop.chrf=1", name="named")
-    assert named.code == 1 and "gate.max_drop.chrf cannot be checked" in named.out
-
-
-@pytest.mark.parametrize("override, key", [
-    ("gate.max_drop.bleu=nan", "gate.max_drop.bleu"),
-    ("gate.default_max_drop=nan", "gate.default_max_drop"),
-    ("gate.min.bleu=nan", "gate.min.bleu"),
-    ("gate.max_drop.chrf=inf", "gate.max_drop.chrf"),
-    ("gate.max_drop.bleu=-1", "gate.max_drop.bleu"),
-    ("gate.alpha=0", "gate.alpha"),
-])
-def test_gate_thresholds_must_be_finite_and_in_range(run_cli, tmp_path, baseline, no_scoring, override, key):
-    refused(gate(run_cli, tmp_path, baseline, override), key)
-
-
-@pytest.mark.parametrize("value, shown", [("NaN", "not a number JSON allows"), ('"abc"', "expected a finite number, found 'abc'"),
-                                          ("null", "expected a finite number, found None")])
-def test_a_baseline_with_a_bad_score_is_refused_before_scoring(run_cli, tmp_path, baseline, no_scoring, value, shown):
-    text = baseline.read_text(encoding="utf-8")
-    data = json.loads(text)
-    score = data["systems"][0]["scores"]["bleu"]["score"]
-    broken = edited_baseline(baseline, tmp_path, lambda data: None)
-    broken.write_text(text.replace(f'"score": {json.dumps(score)}', f'"score": {value}', 1), encoding="utf-8")
-    refused(gate(run_cli, tmp_path, broken), str(broken), shown)
-
-
-def test_a_baseline_with_no_systems_or_short_segments_is_refused(run_cli, tmp_path, baseline, no_scoring):
-    empty = edited_baseline(baseline, tmp_path, lambda data: data.update(systems=[]))
-    refused(gate(run_cli, tmp_path, empty), "systems: expected at least one system")
-
-    def shorten(data):
-        data["systems"][1]["scores"]["chrf"]["segments"] = data["systems"][1]["scores"]["chrf"]["segments"][:3]
-
-    refused(gate(run_cli, tmp_path, edited_baseline(baseline, tmp_path, shorten)), "systems[1].scores.chrf.segments: expected a list of 14 numbers")
-
-
-def test_a_baseline_the_run_would_overwrite_is_refused(run_cli, tmp_path, baseline, no_scoring):
-    before = baseline.read_bytes()
-    result = gate(run_cli, tmp_path, baseline, name="baseline")
-    refused(result, "would replace", str(baseline))
-    assert baseline.read_bytes() == before
-
-
-def test_a_baseline_kept_inside_the_report_folder_survives_the_run(run_cli, tmp_path, baseline):
-    import shutil
-
-    kept = tmp_path / "current" / "baseline"
-    shutil.copytree(baseline.parent, kept)
-    before = snapshot(kept)
-    assert gate(run_cli, tmp_path, kept / "report.json").code == 0
-    assert snapshot(kept) == before
-
-
-def test_a_baseline_whose_data_file_the_run_would_replace_is_refused(run_cli, tmp_path, baseline, no_scoring):
-    """A schema-2 baseline reads segments.parquet beside it: kept loose in
-    the report folder, that file would be the run's own."""
-    import shutil
-
-    (tmp_path / "current").mkdir()
-    shutil.copy(baseline, tmp_path / "current" / "baseline.json")
-    shutil.copy(baseline.parent / "segments.parquet", tmp_path / "current" / "segments.parquet")
-    refused(gate(run_cli, tmp_path, tmp_path / "current" / "baseline.json"), "segments.parquet", "would replace")
-
-
-def test_a_baseline_that_is_a_folder_or_unreadable_is_refused(run_cli, tmp_path, baseline, no_scoring, monkeypatch):
-    refused(gate(run_cli, tmp_path, tmp_path), str(tmp_path), "directory")
-    locked = tmp_path / "locked.json"
-    locked.write_bytes(baseline.read_bytes())
-    with unreadable(locked, monkeypatch):
-        refused(gate(run_cli, tmp_path, locked), str(locked), "permission denied")
-
-
-def test_gate_shows_enough_digits_for_a_tiny_failing_drop(tmp_path, baseline):
-    from omegaconf import OmegaConf
-
-    from mt_eval.config import GateConfig, StatsConfig
-    from mt_eval.gate import compare
-    from mt_eval.reports.gate_report import render_markdown
-    from mt_eval.results import RunResult
-
-    base, current = RunResult.load(baseline), RunResult.load(baseline)
-    current.systems[0].scores["bleu"].score -= 0.0004
-    result = compare(base, current, OmegaConf.structured(GateConfig()), {}, OmegaConf.structured(StatsConfig(resamples=100)))
-    markdown = render_markdown(result)
-    assert result.failed and "-0.0004" in markdown and "-0.00 " not in markdown
+from conftest import (DRAFT, FAST, PRESSTV, REFERENCE, ROOT, SOURCE, inputs_overrides, mount, read_only_folder, refused, snapshot,
+                      unreadable, write_lines)
 
 
 # ---------------------------------------------------------------- report sets
@@ -368,28 +195,6 @@ def test_nan_smoothing_cannot_reach_a_report(run_cli):
     refused(run_cli("metrics=[bleu]", "bleu.smooth_method=add-k", "bleu.smooth_value=nan"), "bleu.smooth_value", "finite")
 
 
-def test_report_json_is_strict(tmp_path, baseline):
-    from mt_eval.results import RunResult
-
-    result = RunResult.load(baseline)
-    result.systems[0].scores["bleu"].score = float("nan")
-    with pytest.raises(ValueError):
-        result.to_json()
-
-
-@pytest.mark.parametrize("override, fragment", [
-    ("gate.summary=sub/gate.md", "gate.summary"), ("gate.summary=report.json", "would replace a report file"),
-    ("gate.junit=report.html", "would replace a report file"), ("gate.summary=gate-junit.xml", "different names"),
-])
-def test_gate_files_are_plain_names_that_never_replace_a_report(run_cli, tmp_path, baseline, no_scoring, override, fragment):
-    refused(gate(run_cli, tmp_path, baseline, override), fragment)
-
-
-def test_a_step_summary_in_a_missing_folder_is_refused_before_scoring(run_cli, tmp_path, baseline, no_scoring, monkeypatch):
-    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(tmp_path / "no" / "such" / "summary.md"))
-    refused(gate(run_cli, tmp_path, baseline), "GITHUB_STEP_SUMMARY", "no such file or directory")
-
-
 def test_a_comet_cache_dir_that_is_a_file_is_refused(run_cli, tmp_path):
     taken = tmp_path / "cache"
     taken.write_text("x")
@@ -400,25 +205,6 @@ def test_dev_zero_stops_at_the_first_over_long_line(run_cli):
     started = time.time()
     refused(run_cli(*inputs_overrides(SOURCE, [REFERENCE], mine=Path("/dev/zero")), *FAST), "/dev/zero", "line 1", "testset.max_line_chars")
     assert time.time() - started < 60
-
-
-def test_ter_refuses_huge_segments_before_scoring(run_cli, tmp_path, no_scoring):
-    lines = REFERENCE.read_text(encoding="utf-8").splitlines()
-    lines[6] = " ".join(f"word{i}" for i in range(6000))
-    long_reference = write_lines(tmp_path / "long.en", lines)
-    # no_scoring stands in for evaluate itself, so call the pipeline's check directly
-    from omegaconf import OmegaConf
-
-    from mt_eval.config import RunConfig
-    from mt_eval.errors import InputError
-    from mt_eval.metrics import create_metrics
-    from mt_eval.testset import load_testset
-
-    config = OmegaConf.structured(RunConfig(metrics=["ter"]))
-    config.testset.source, config.testset.references, config.testset.systems = str(SOURCE), [str(long_reference)], {"mine": str(DRAFT)}
-    (metric,) = create_metrics(["ter"], config)
-    with pytest.raises(InputError, match=r"line 7\).*ter\.max_segment_words"):
-        metric.precheck(load_testset(config.testset))
 
 
 def test_ter_guard_in_a_run(run_cli, tmp_path):
@@ -433,24 +219,20 @@ def test_ter_guard_in_a_run(run_cli, tmp_path):
 # ---------------------------------------------------------------- names
 
 @pytest.mark.parametrize("name", ["gpt[/temp]", "cost $\\frac$", "<b>bold</b>", "a|b", "x*y_z*"])
-def test_odd_names_are_plain_text_in_every_output(tmp_path, name):
+def test_odd_names_are_plain_text_in_every_output(tmp_path, compose_config, name):
     """Hydra's override grammar cannot quote a dict key, so system names
     like these come from YAML files or the library; run the CLI's own code
-    on such a config."""
+    on the config it composes, with such names set in it."""
     import io
 
-    from omegaconf import OmegaConf
     from rich.console import Console
 
     from mt_eval import cli
-    from mt_eval.config import RunConfig
 
-    config = OmegaConf.structured(RunConfig(metrics=["bleu", "chrf"]))
-    config.testset.source, config.testset.references = str(SOURCE), [str(REFERENCE)]
+    config = compose_config("metrics=[bleu,chrf]", *inputs_overrides(SOURCE, [REFERENCE], base=PRESSTV), "stats.resamples=100",
+                            f"report.dir={tmp_path / 'run'}")
     config.testset.systems = {name: str(DRAFT), "base": str(PRESSTV)}
     config.testset.name = name
-    config.stats.resamples = 100
-    config.report.dir = str(tmp_path / "run")
     buffer = io.StringIO()
     assert cli.execute(config, Console(file=buffer, width=200)) == 0
     assert buffer.getvalue().count(name) >= 2  # title and row, printed as text, markup and all
@@ -463,153 +245,10 @@ def test_odd_names_are_plain_text_in_every_output(tmp_path, name):
     assert "<b>bold</b>" not in html and json.loads((tmp_path / "run" / "report.json").read_text())["testset"]["name"] == name
 
 
-@pytest.mark.parametrize("name, shown", [("a\\x01b", "control character"), ("bad\\x1b[31mred", "control character"), (" ", "empty")])
-def test_names_with_control_characters_or_nothing_are_refused(run_cli, tmp_path, name, shown):
-    import codecs
-
-    real = codecs.decode(name, "unicode_escape")
-    from mt_eval.errors import ConfigError
-    from mt_eval.testset import _system_specs
-
-    with pytest.raises(ConfigError, match=shown):
-        _system_specs({real: str(DRAFT)})
-
-
-def test_junit_is_well_formed_for_any_text():
-    import xml.etree.ElementTree as ET
-
-    from mt_eval.gate import GateResult, Verdict
-    from mt_eval.reports.gate_report import render_junit
-
-    result = GateResult("b\x01.json", [Verdict("sys<&\"'>\x01\x1b", "bleu", "regression", 1.0, 0.5, -0.5, 0.5, reason="x\x00y\x0bz")])
-    ET.fromstring(render_junit(result).split("\n", 1)[1])
-
-
-# ---------------------------------------------------------------- COMET cache
-
-def test_a_locked_cache_is_waited_for_then_bypassed_never_renamed(tmp_path):
-    import sqlite3
-
-    from mt_eval.metrics.comet_cache import CometCache
-
-    CometCache(tmp_path).close()
-    holder = sqlite3.connect(str(tmp_path / "comet-cache.sqlite3"), isolation_level=None)
-    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
-    holder.execute("BEGIN EXCLUSIVE")
-    try:
-        started = time.time()
-        cache = CometCache(tmp_path, lock_wait=0.5)
-        assert time.time() - started < 10
-        assert any("locked" in notice for notice in cache.notices), cache.notices
-        cache.put_scores({"k": (0.5, {"refs": [0.5]})})
-        assert cache.get_scores(["k"])["k"][0] == 0.5  # in memory for this run
-        cache.close()
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert sorted(p.name for p in tmp_path.iterdir() if "corrupt" in p.name) == []
-
-
-def test_a_read_only_cache_is_used_read_only(tmp_path):
-    from mt_eval.metrics.comet_cache import CometCache
-
-    with read_only_folder(tmp_path / "cache", prepare=lambda folder: _seed_cache(folder)) as folder:
-        cache = CometCache(folder)
-        assert cache.read_only and any("read-only" in notice for notice in cache.notices)
-        assert cache.get_scores(["seeded"])["seeded"][0] == 0.25
-        cache.put_scores({"new": (0.75, {"refs": [0.75]})})  # kept in memory, no error
-        assert cache.get_scores(["new"])["new"][0] == 0.75
-        cache.close()
-
-
-def _seed_cache(folder: Path) -> None:
-    from mt_eval.metrics.comet_cache import CometCache
-
-    cache = CometCache(folder)
-    cache.put_scores({"seeded": (0.25, {"refs": [0.25]})})
-    cache._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    cache._db.execute("PRAGMA journal_mode=DELETE")
-    cache.close()
-
-
-def test_cache_keys_are_unambiguous():
-    from mt_eval.metrics.comet_cache import segment_key, text_key
-
-    assert segment_key("m", ["A\0B", "C"]) != segment_key("m", ["A", "B\0C"])
-    assert segment_key("m", ["A", "B"]) != segment_key("m", ["A", "B", ""])
-    assert text_key("m\0x", "y") != text_key("m", "x\0y")
-
-
-# ---------------------------------------------------------------- bounded resampling
-
-def test_chunked_draws_are_exactly_the_whole_draws():
-    from mt_eval import stats as st
-
-    for segments in (7, 14, 1001):
-        whole = st.resample_weights(st.bootstrap_indices(segments, 250, 12345), segments)
-        chunks = np.concatenate(list(st.bootstrap_weight_chunks(segments, 250, 12345, chunk_rows=17)))
-        assert np.array_equal(whole, chunks)
-        mask = st.randomization_mask(segments, 250, 12345)
-        mask_chunks = np.concatenate(list(st.randomization_mask_chunks(segments, 250, 12345, chunk_rows=64)))
-        assert np.array_equal(mask, mask_chunks)
-
-
-def test_chunked_randomization_gives_the_same_p_value():
-    from mt_eval import stats as st
-
-    rng = np.random.default_rng(0)
-    a, b = rng.integers(0, 20, size=(300, 3)).astype(np.float64), rng.integers(0, 20, size=(300, 3)).astype(np.float64)
-
-    def score(row):
-        return float(row[0] / max(row[1], 1))
-
-    delta = score(a.sum(0)) - score(b.sum(0))
-    whole = st.paired_randomization_p(a, b, st.randomization_mask(300, 500, 3), score, delta)
-    chunked = st.paired_randomization_p(a, b, st.randomization_mask_chunks(300, 500, 3, chunk_rows=32), score, delta)
-    assert whole == chunked
-
-
 # ---------------------------------------------------------------- helpers
 
-@contextlib.contextmanager
-def unreadable(path: Path, monkeypatch):
-    """A file this process cannot read: chmod 000, or, for root (whom
-    permission bits do not stop), an open that fails as it would."""
-    if os.geteuid() != 0:
-        path.chmod(0)
-        try:
-            yield
-        finally:
-            path.chmod(0o644)
-        return
-    import builtins
-    import pathlib
-
-    real_open = builtins.open
-    target = str(path)
-
-    def guarded_open(file, *args, **kwargs):
-        if str(file) == target:
-            raise PermissionError(13, "Permission denied", target)
-        return real_open(file, *args, **kwargs)
-
-    real_read_bytes = pathlib.Path.read_bytes
-
-    def guarded_read_bytes(self):
-        if str(self) == target:
-            raise PermissionError(13, "Permission denied", target)
-        return real_read_bytes(self)
-
-    monkeypatch.setattr(builtins, "open", guarded_open)
-    monkeypatch.setattr(pathlib.Path, "read_bytes", guarded_read_bytes)
-    try:
-        yield
-    finally:
-        monkeypatch.undo()
-
-
-def _mount(*args: str) -> bool:
-    return subprocess.run(["mount", *args], capture_output=True).returncode == 0
+def leftovers(folder: Path) -> list:
+    return [p.name for p in folder.iterdir() if ".mt-eval-tmp-" in p.name or p.name.endswith(".tmp")]
 
 
 @contextlib.contextmanager
@@ -617,13 +256,13 @@ def small_disk(folder: Path):
     """A 2 MB tmpfs where the machine allows mounting one; otherwise the
     write is patched to fail as a full disk does."""
     folder.mkdir()
-    if os.geteuid() == 0 and _mount("-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)):
+    if os.geteuid() == 0 and mount("-t", "tmpfs", "-o", "size=2m", "tmpfs", str(folder)):
         try:
             yield folder
         finally:
             subprocess.run(["umount", "-l", str(folder)], capture_output=True)
         return
-    pytest.skip("cannot mount a small tmpfs here; test_reports covers a patched disk-full write")
+    pytest.skip("cannot mount a small tmpfs here; tests/unit/test_report_set.py covers a patched disk-full write")
 
 
 def fill(filler: Path, disk: Path) -> None:
@@ -631,30 +270,3 @@ def fill(filler: Path, disk: Path) -> None:
     stat = os.statvfs(disk)
     free = stat.f_bavail * stat.f_frsize
     filler.write_bytes(b"\0" * max(0, free - 100 * 1024))
-
-
-@contextlib.contextmanager
-def read_only_folder(folder: Path, prepare=None):
-    """A folder nobody can write: a tmpfs remounted read-only where
-    mounting is allowed (root ignores permission bits), else chmod."""
-    folder.mkdir()
-    if os.geteuid() == 0:
-        if not _mount("-t", "tmpfs", "-o", "size=4m", "tmpfs", str(folder)):
-            pytest.skip("cannot mount a tmpfs here, and root ignores permission bits")
-        try:
-            if prepare:
-                prepare(folder)
-            assert _mount("-o", "remount,ro", str(folder))
-            yield folder
-        finally:
-            subprocess.run(["umount", "-l", str(folder)], capture_output=True)
-        return
-    if prepare:
-        prepare(folder)
-    for path in [folder, *folder.rglob("*")]:
-        path.chmod(0o555 if path.is_dir() else 0o444)
-    try:
-        yield folder
-    finally:
-        for path in [folder, *folder.rglob("*")]:
-            path.chmod(0o755 if path.is_dir() else 0o644)

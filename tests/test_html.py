@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, inputs_overrides, write_lines
+from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, inputs_overrides, load_script, write_lines
 
-spec = importlib.util.spec_from_file_location("render_report", ROOT / "tools" / "render_report.py")
-render_report = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render_report)
+render_report = load_script(ROOT / "tools" / "render_report.py")
 
 LEXICAL = "metrics=[bleu,chrf,ter]"
 

@@ -4,7 +4,6 @@ against the run's report.json (and comet-compare's own counting)."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from typing import Dict, List
@@ -12,25 +11,17 @@ from typing import Dict, List
 import numpy as np
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE
+from conftest import DRAFT, PRESSTV, REFERENCE, ROOT, SOURCE, lines, load_script
 
-spec = importlib.util.spec_from_file_location("render_report", ROOT / "tools" / "render_report.py")
-render_report = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(render_report)
+render_report = load_script(ROOT / "tools" / "render_report.py")
 
 playwright_api = pytest.importorskip("playwright.sync_api", reason="the test extra installs playwright")
 pytestmark = pytest.mark.skipif(render_report.chromium() is None, reason="no chromium here (CI installs Debian's chromium)")
 
 # benchmarks/ is not put on sys.path: its comet.py would shadow unbabel-comet's package.
-_corpus_spec = importlib.util.spec_from_file_location("_corpus", ROOT / "benchmarks" / "_corpus.py")
-_corpus = importlib.util.module_from_spec(_corpus_spec)
-_corpus_spec.loader.exec_module(_corpus)
+_corpus = load_script(ROOT / "benchmarks" / "_corpus.py")
 
 TIE = {"bleu": 0.1, "chrf": 0.1, "ter": 0.1, "comet": 0.001}
-
-
-def lines(path: Path) -> List[str]:
-    return path.read_text(encoding="utf-8").splitlines()
 
 
 @pytest.fixture(scope="module")

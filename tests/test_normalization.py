@@ -7,13 +7,7 @@ import unicodedata
 import pytest
 import sacrebleu
 
-from conftest import DRAFT, REFERENCE, SOURCE, inputs_overrides, write_lines
-
-
-def scores_of(run_cli, tmp_path, *args):
-    result = run_cli(*args, "report.terminal=false", f"report.dir={tmp_path / 'out'}")
-    assert result.code == 0, result.err
-    return result.report(tmp_path / "out")["systems"][0]["scores"], result
+from conftest import DRAFT, REFERENCE, SOURCE, inputs_overrides, run_report, write_lines
 
 
 @pytest.mark.parametrize("twin", ["nfd", "bom", "crlf"])
@@ -28,8 +22,8 @@ def test_a_file_and_its_twin_score_identically(run_cli, tmp_path, twin):
         options = {"bom": {"bom": True}, "crlf": {"newline": "\r\n"}}[twin]
         twin_hyp = write_lines(tmp_path / "hyp.en", lines, **options)
         twin_ref = write_lines(tmp_path / "ref.en", ref_lines, **options)
-    original, _ = scores_of(run_cli, tmp_path / "a", *inputs_overrides(SOURCE, [REFERENCE], mine=DRAFT))
-    twinned, _ = scores_of(run_cli, tmp_path / "b", *inputs_overrides(SOURCE, [twin_ref], mine=twin_hyp))
+    original = run_report(run_cli, tmp_path / "a", *inputs_overrides(SOURCE, [REFERENCE], mine=DRAFT))["systems"][0]["scores"]
+    twinned = run_report(run_cli, tmp_path / "b", *inputs_overrides(SOURCE, [twin_ref], mine=twin_hyp))["systems"][0]["scores"]
     for metric in ("bleu", "chrf", "ter"):
         assert twinned[metric]["score"] == original[metric]["score"]
         assert twinned[metric]["segments"] == original[metric]["segments"]
@@ -43,11 +37,11 @@ def test_format_characters_are_stripped_and_counted(run_cli, tmp_path):
     hyp = write_lines(tmp_path / "hyp.en", marked)
     # Without our normalisation the invisible marks cost real BLEU points:
     assert sacrebleu.corpus_bleu(marked, [ref_lines]).score < 100
-    scores, result = scores_of(run_cli, tmp_path, *inputs_overrides(SOURCE, [REFERENCE], mine=hyp))
+    scores = run_report(run_cli, tmp_path, *inputs_overrides(SOURCE, [REFERENCE], mine=hyp))["systems"][0]["scores"]
     assert scores["bleu"]["score"] == pytest.approx(100.0)
     assert "fmt:strip" in scores["bleu"]["signature"]
     assert "removed 2 invisible format characters (RLM×1, ZWJ×1)" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-    kept, _ = scores_of(run_cli, tmp_path / "keep", *inputs_overrides(SOURCE, [REFERENCE], mine=hyp), "testset.normalize.strip_format_chars=false")
+    kept = run_report(run_cli, tmp_path / "keep", *inputs_overrides(SOURCE, [REFERENCE], mine=hyp), "testset.normalize.strip_format_chars=false")["systems"][0]["scores"]
     assert kept["bleu"]["score"] < 100 and "fmt:keep" in kept["bleu"]["signature"]
 
 
@@ -57,5 +51,5 @@ def test_only_newline_splits_segments(run_cli, tmp_path):
     lines[3] = lines[3].replace(", on the eve", "\r, on the eve").replace("Washington", "Wash\u2028ington", 1)
     assert len("\n".join(lines).splitlines()) > 14
     hyp = write_lines(tmp_path / "hyp.en", lines)
-    scores, _ = scores_of(run_cli, tmp_path, *inputs_overrides(SOURCE, [REFERENCE], mine=hyp))
+    scores = run_report(run_cli, tmp_path, *inputs_overrides(SOURCE, [REFERENCE], mine=hyp))["systems"][0]["scores"]
     assert len(scores["chrf"]["segments"]) == 14

@@ -1,5 +1,6 @@
 """Confidence intervals, paired tests, corrections and rank groups agree
-with sacrebleu's CLI and behave as the methods define."""
+with sacrebleu's CLI and behave as the methods define, in the reports of a
+run. (stats.py's functions called directly: tests/unit/test_stats.py.)"""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, sacrebleu_cli, sacrebleu_paired, write_lines
-from mt_eval import stats as st
+from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, inputs_overrides, run_report, sacrebleu_cli, sacrebleu_paired, write_lines
 
 CLI_NAMES = {"bleu": "BLEU", "chrf": "chrF2", "ter": "TER"}
 
@@ -23,12 +23,6 @@ def mixed(tmp_path):
     for i in (2, 5, 8, 12):
         lines[i] = other[i]
     return write_lines(tmp_path / "mixed.en", lines)
-
-
-def run_report(run_cli, tmp_path, *args):
-    result = run_cli(*args, "report.terminal=false", f"report.dir={tmp_path / 'out'}")
-    assert result.code == 0, result.err
-    return result.report(tmp_path / "out")
 
 
 def test_intervals_equal_sacrebleu_confidence(run_cli, tmp_path):
@@ -92,15 +86,6 @@ def test_a_degraded_copy_of_the_reference_is_significantly_worse_everywhere(run_
     assert all(scores["good"][m]["rank_group"] == 1 and scores["bad"][m]["rank_group"] == 2 for m in ("bleu", "chrf", "ter"))
 
 
-def test_corrections_follow_their_definitions():
-    p = [0.01, 0.04, 0.03, 0.20]
-    assert st.adjust_p_values(p, "none") == p
-    assert st.adjust_p_values(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.80])
-    # Holm: sorted 0.01, 0.03, 0.04, 0.20 × 4, 3, 2, 1 = 0.04, 0.09, 0.08→0.09 (monotone), 0.20
-    assert st.adjust_p_values(p, "holm") == pytest.approx([0.04, 0.09, 0.09, 0.20])
-    assert st.adjust_p_values([0.5, 0.6], "bonferroni") == [1.0, 1.0]
-
-
 def test_the_configured_correction_is_applied_to_every_comparison(run_cli, tmp_path, mixed):
     overrides = inputs_overrides(SOURCE, [REFERENCE], draft=DRAFT, mixed=mixed, presstv=PRESSTV)
     raw = run_report(run_cli, tmp_path / "n", *overrides, "stats.correction=none")["comparisons"]
@@ -126,15 +111,6 @@ def test_small_test_sets_are_reported_as_weak(run_cli, tmp_path):
     assert report["statistics"]["weak"] is True
     assert "14 segments" in report["statistics"]["note"]
     assert "WEAK: only 14 segments" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
-
-
-def test_rank_groups_join_the_head_of_a_group_unless_significantly_worse():
-    scores = {"a": 30.0, "b": 29.5, "c": 25.0, "d": 24.9}
-    different = {frozenset(p) for p in (("a", "c"), ("a", "d"), ("b", "d"))}
-    groups = st.rank_groups(scores, lambda x, y: frozenset((x, y)) in different, higher_is_better=True)
-    assert groups == {"a": 1, "b": 1, "c": 2, "d": 2}
-    lower = st.rank_groups({"x": 40.0, "y": 60.0}, lambda x, y: True, higher_is_better=False)
-    assert lower == {"x": 1, "y": 2}
 
 
 def test_bad_statistics_options_are_refused(run_cli):

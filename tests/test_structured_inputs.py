@@ -7,11 +7,7 @@ import json
 
 import pytest
 
-from conftest import DRAFT, REFERENCE, SOURCE, inputs_overrides
-
-
-def lines(path):
-    return path.read_text(encoding="utf-8").splitlines()
+from conftest import DRAFT, REFERENCE, SOURCE, inputs_overrides, lines
 
 
 @pytest.fixture(scope="module")

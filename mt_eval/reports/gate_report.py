@@ -62,7 +62,7 @@ def render_terminal(result: GateResult, console: Console) -> None:
     console.print(table)
     for verdict in result.verdicts:
         if verdict.reason and (verdict.failed or verdict.verdict == NOTICE or verdict.p_value is not None):
-            console.print(Text(f"  {verdict.system} {verdict.metric}: {verdict.reason}"), soft_wrap=True)
+            console.print(Text(f"  {verdict.system} {verdict.label or verdict.metric}: {verdict.reason}"), soft_wrap=True)
     for notice in result.notices:
         console.print(Text(f"  notice: {notice}"), soft_wrap=True)
     console.print(Text(headline(result), style="bold red" if result.failed else "bold green"), soft_wrap=True)
@@ -77,7 +77,7 @@ def render_markdown(result: GateResult) -> str:
         if verdict.failed:
             cells[-1] = f"**{cells[-1]}**"
         lines.append("| " + " | ".join(cells) + " |")
-    details = [f"- {markdown_cell(f'{v.system} {v.metric}: {v.reason}')}" for v in result.verdicts if v.reason]
+    details = [f"- {markdown_cell(f'{v.system} {v.label or v.metric}: {v.reason}')}" for v in result.verdicts if v.reason]
     details += [f"- notice: {markdown_cell(n)}" for n in result.notices]
     if details:
         lines += [""] + details

@@ -1,31 +1,20 @@
-"""Every file in conf/ composes against the schema, and the override
-contract (testset.*, metrics, bleu.*, chrf.*, ter.*, report.dir) holds."""
+"""config.py and conf/: every file in conf/ composes against the schema
+(through hydra.compose, as the CLI composes it: the compose_config fixture),
+and the override contract (testset.*, metrics, bleu.*, chrf.*, ter.*,
+report.dir) holds."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from hydra import compose, initialize_config_module
 from omegaconf import OmegaConf
 
 from conftest import ROOT
-from mt_eval.config import register_configs
-
-register_configs()
 
 
-@pytest.fixture
-def composed():
-    def compose_with(*overrides: str, hydra_config: bool = False):
-        with initialize_config_module(config_module="mt_eval.conf", version_base="1.3"):
-            return compose(config_name="config", overrides=list(overrides), return_hydra_config=hydra_config)
-
-    return compose_with
-
-
-def test_default_config_picks_the_bundled_testset(composed):
-    config = composed()
+def test_default_config_picks_the_bundled_testset(compose_config):
+    config = compose_config()
     assert config.metrics == ["bleu", "chrf", "ter", "comet"]
     assert config.comet.model == "Unbabel/wmt22-comet-da"
     assert Path(config.testset.source).name == "source.ar" and Path(config.testset.source).exists()
@@ -33,16 +22,16 @@ def test_default_config_picks_the_bundled_testset(composed):
     assert all(Path(path).exists() for path in config.testset.systems.values())
 
 
-def test_every_testset_file_composes(composed):
+def test_every_testset_file_composes(compose_config):
     names = sorted(p.stem for p in (ROOT / "conf" / "testset").glob("*.yaml"))
     assert names == ["al-mayadeen", "custom"]
     for name in names:
-        config = composed(f"testset={name}")
+        config = compose_config(f"testset={name}")
         OmegaConf.to_container(config.testset, resolve=True)
 
 
-def test_custom_testset_needs_a_source(composed):
-    config = composed("testset=custom")
+def test_custom_testset_needs_a_source(compose_config):
+    config = compose_config("testset=custom")
     assert OmegaConf.is_missing(config.testset, "source")
 
 
@@ -51,16 +40,16 @@ def test_custom_testset_needs_a_source(composed):
     ("slurm", "submitit", None),
     ("ray", "ray", "hydra_plugins.hydra_ray_launcher"),
 ])
-def test_launcher_files_compose(composed, launcher, target, plugin):
+def test_launcher_files_compose(compose_config, launcher, target, plugin):
     # Ray is a large install of its own (extra "ray"): checked where it is installed.
     if plugin:
         pytest.importorskip(plugin, reason="hydra-ray-launcher is not installed (pip install -e '.[ray]' for the Ray launcher)")
-    config = composed(f"hydra/launcher={launcher}", hydra_config=True)
+    config = compose_config(f"hydra/launcher={launcher}", hydra_config=True)
     assert target in config.hydra.launcher._target_.lower()
 
 
-def test_override_contract(composed):
-    config = composed(
+def test_override_contract(compose_config):
+    config = compose_config(
         "testset.source=src.ar",
         "testset.references=[ref.en,ref2.en]",
         "testset.systems={mine:hyp.en,base:base.en}",

@@ -1,6 +1,8 @@
-"""The HTML report's page script lives in mt_eval/reports/templates/report.js
-(so it can be read and linted as JavaScript: bash .ci/lint-js) and is inlined
-into report.html when the report is rendered, so the page stays one file."""
+"""reports/html.py and its page script: the script lives in
+mt_eval/reports/templates/report.js (so it can be read and linted as
+JavaScript: bash .ci/lint-js) and is inlined into report.html when the
+report is rendered, so the page stays one file. (The page in a browser:
+tests/test_html.py and tests/test_html_reader.py.)"""
 
 from __future__ import annotations
 

@@ -1,0 +1,53 @@
+"""stats.py's pure functions, called directly: corrections, rank groups,
+and resampling in chunks that draws exactly what resampling whole does.
+(Intervals and p-values against sacrebleu's: tests/test_statistics.py.)"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mt_eval import stats as st
+
+
+def test_corrections_follow_their_definitions():
+    p = [0.01, 0.04, 0.03, 0.20]
+    assert st.adjust_p_values(p, "none") == p
+    assert st.adjust_p_values(p, "bonferroni") == pytest.approx([0.04, 0.16, 0.12, 0.80])
+    # Holm: sorted 0.01, 0.03, 0.04, 0.20 × 4, 3, 2, 1 = 0.04, 0.09, 0.08→0.09 (monotone), 0.20
+    assert st.adjust_p_values(p, "holm") == pytest.approx([0.04, 0.09, 0.09, 0.20])
+    assert st.adjust_p_values([0.5, 0.6], "bonferroni") == [1.0, 1.0]
+
+
+def test_rank_groups_join_the_head_of_a_group_unless_significantly_worse():
+    scores = {"a": 30.0, "b": 29.5, "c": 25.0, "d": 24.9}
+    different = {frozenset(p) for p in (("a", "c"), ("a", "d"), ("b", "d"))}
+    groups = st.rank_groups(scores, lambda x, y: frozenset((x, y)) in different, higher_is_better=True)
+    assert groups == {"a": 1, "b": 1, "c": 2, "d": 2}
+    lower = st.rank_groups({"x": 40.0, "y": 60.0}, lambda x, y: True, higher_is_better=False)
+    assert lower == {"x": 1, "y": 2}
+
+
+# ---------------------------------------------------------------- bounded resampling
+
+def test_chunked_draws_are_exactly_the_whole_draws():
+    for segments in (7, 14, 1001):
+        whole = st.resample_weights(st.bootstrap_indices(segments, 250, 12345), segments)
+        chunks = np.concatenate(list(st.bootstrap_weight_chunks(segments, 250, 12345, chunk_rows=17)))
+        assert np.array_equal(whole, chunks)
+        mask = st.randomization_mask(segments, 250, 12345)
+        mask_chunks = np.concatenate(list(st.randomization_mask_chunks(segments, 250, 12345, chunk_rows=64)))
+        assert np.array_equal(mask, mask_chunks)
+
+
+def test_chunked_randomization_gives_the_same_p_value():
+    rng = np.random.default_rng(0)
+    a, b = rng.integers(0, 20, size=(300, 3)).astype(np.float64), rng.integers(0, 20, size=(300, 3)).astype(np.float64)
+
+    def score(row):
+        return float(row[0] / max(row[1], 1))
+
+    delta = score(a.sum(0)) - score(b.sum(0))
+    whole = st.paired_randomization_p(a, b, st.randomization_mask(300, 500, 3), score, delta)
+    chunked = st.paired_randomization_p(a, b, st.randomization_mask_chunks(300, 500, 3, chunk_rows=32), score, delta)
+    assert whole == chunked
