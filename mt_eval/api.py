@@ -32,7 +32,7 @@ from omegaconf import OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import RunConfig, config_error, known_keys, unknown_key_message
-from .errors import ConfigError
+from .errors import ConfigError, did_you_mean
 from .gate import GateResult
 from .inputs import MEMORY_PREFIX
 from .results import RunResult
@@ -80,11 +80,20 @@ class Result:
 
     def score(self, system: str, metric: str) -> Optional[float]:
         """One corpus score (None where the metric was skipped)."""
+        names = [s.name for s in self.run.systems]
+        if system not in names:
+            raise ConfigError(f"score: no system {system!r} in this run. {did_you_mean(str(system), names)}")
+        if metric not in self.run.metrics:
+            raise ConfigError(f"score: no metric {metric!r} in this run. {did_you_mean(str(metric), self.run.metrics)}")
         result = self.run.system(system).scores.get(metric)
         return result.score if result is not None and result.ok else None
 
     def save(self, directory: Union[str, "os.PathLike[str]"], formats: Sequence[str] = ("json", "md", "html")) -> List[Path]:
         """Write the report set the CLI writes, whole or not at all."""
+        if not isinstance(directory, (str, os.PathLike)) or isinstance(directory, bytes):
+            raise ConfigError(f"save: the folder must be a path (str or os.PathLike), found {type(directory).__name__}.")
+        if isinstance(formats, str):
+            formats = [formats]
         html_segments = (self.run.config or {}).get("report", {}).get("html_segments")  # None: the default
         return save_report_set(self.run, directory, formats, int(html_segments) if html_segments else None)
 
@@ -114,6 +123,8 @@ def score(
             return f"{MEMORY_PREFIX}{key}"
         raise ConfigError(f"{key}: expected a list of strings or a path, found {type(value).__name__}.")
 
+    metrics = [metrics] if isinstance(metrics, str) else metrics  # one metric, as the CLI's metrics=bleu
+    overrides = [overrides] if isinstance(overrides, str) else overrides
     if isinstance(references, (str, os.PathLike)):
         raise ConfigError("references: a list of reference streams, as sacrebleu takes them: references=[ref_lines] or ['ref.en'].")
     named: Union[Dict[str, str], List[str]]
@@ -148,5 +159,10 @@ def _parse(value: str) -> Any:
     null, lists in brackets; anything else is a string."""
     from hydra.core.override_parser.overrides_parser import OverridesParser
 
-    parsed = OverridesParser.create().parse_override(f"key={value}")
+    from hydra.errors import HydraException
+
+    try:
+        parsed = OverridesParser.create().parse_override(f"key={value}")
+    except HydraException as error:
+        raise ConfigError(f"overrides: {value!r} is not a value mt-eval can read ({str(error).splitlines()[0]}).") from None
     return parsed.value()

@@ -17,7 +17,7 @@ import difflib
 from dataclasses import dataclass, field, is_dataclass, make_dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional
 
 from omegaconf import MISSING, DictConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
@@ -210,6 +210,8 @@ def as_run_config(config: Any) -> DictConfig:
     try:
         if is_dataclass(config) and not isinstance(config, type):
             return OmegaConf.structured(config)
+        if not isinstance(config, Mapping):
+            raise ConfigError(f"config: expected a RunConfig, a mapping of its keys or a composed config, found {type(config).__name__}.")
         return OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(dict(config)))  # type: ignore[return-value]
     except OmegaConfBaseException as error:
         raise config_error(error) from None

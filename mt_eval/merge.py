@@ -75,6 +75,8 @@ def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) 
         raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}).")
     for metric in first.metrics:
         differing = signatures.differences(first, shard, metric)
+        if metric in first.metric_info and metric in shard.metric_info and first.info(metric) != shard.info(metric):
+            differing.append(f"metric_info: {first.info(metric).to_dict()} vs {shard.info(metric).to_dict()}")
         if differing:
             raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(differing)}).")
 

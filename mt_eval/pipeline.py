@@ -8,6 +8,7 @@ call it directly with a composed config.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 from dataclasses import asdict
 from typing import Any, Callable, ContextManager, Dict, Mapping, Optional, Sequence
 
@@ -15,8 +16,9 @@ from omegaconf import OmegaConf
 
 from .analysis import analyse, check_settings
 from .config import as_run_config, plain_config
-from .metrics import create_metrics
-from .results import RunResult, SystemResult, TestSetInfo, TestSetTexts
+from .errors import MtEvalError
+from .metrics import Metric, create_metrics
+from .results import MetricResult, RunResult, SystemResult, TestSetInfo, TestSetTexts
 from .testset import TestSet, load_testset
 from .version import __version__
 
@@ -46,12 +48,7 @@ def evaluate(
         for name in testset.systems
     }
     for metric in metrics:
-        total = testset.size * len(testset.systems)
-        if progress_factory is None:
-            results = metric.score_systems(testset)
-        else:
-            with progress_factory(f"{metric.name}", total) as advance:
-                results = metric.score_systems(testset, advance)
+        results = _score(metric, testset, progress_factory)
         for name, result in results.items():
             systems[name].scores[metric.name] = result
     comparisons = analyse(
@@ -71,6 +68,55 @@ def evaluate(
         statistics=_statistics_summary(config.stats, testset.size),
         comparisons=[comparison.to_dict() for comparison in comparisons],
     )
+
+
+def _score(metric: Metric[Any], testset: TestSet, progress_factory: Optional[ProgressFactory]) -> Dict[str, MetricResult]:
+    """One metric's results for every system, checked: a plug-in's failure
+    or malformed output is its own, said as such (exit 2), never a NaN in a
+    report or a crash blamed on mt-eval."""
+    builtin = type(metric).__module__.startswith("mt_eval.")
+    try:
+        if progress_factory is None:
+            results = metric.score_systems(testset)
+        else:
+            with progress_factory(metric.display_label(), testset.size * len(testset.systems)) as advance:
+                results = metric.score_systems(testset, advance)
+    except MtEvalError:
+        raise
+    except Exception as error:
+        if builtin:
+            raise  # a bug in mt-eval: the CLI prints the traceback
+        raise MtEvalError(f"metric plug-in {metric.name!r} ({type(metric).__module__}) failed while scoring: {type(error).__name__}: {error}") from None
+    problem = _results_problem(metric.name, results, testset)
+    if problem:
+        if builtin:
+            raise RuntimeError(problem)
+        raise MtEvalError(f"metric plug-in {metric.name!r} ({type(metric).__module__}): {problem}")
+    return results
+
+
+def _results_problem(metric: str, results: Mapping[str, MetricResult], testset: TestSet) -> Optional[str]:
+    """What is wrong with a metric's results: a system missing, a score or
+    a segment score that is not a finite number, the wrong segment count."""
+    missing = [name for name in testset.systems if name not in results]
+    if missing:
+        return f"no result for system(s) {', '.join(missing)}"
+    for name, result in results.items():
+        if not result.ok:
+            continue
+        if not _finite(result.score):
+            return f"the score of {name} is {result.score!r}, not a finite number"
+        segments = result.segments or []
+        if len(segments) != testset.size:
+            return f"{len(segments)} segment scores for {name}'s {testset.size} segments"
+        bad = next((i for i, value in enumerate(segments) if not _finite(value)), None)
+        if bad is not None:
+            return f"segment {testset.line_numbers[bad]} of {name} scores {segments[bad]!r}, not a finite number"
+    return None
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def _statistics_summary(settings: Any, segments: int) -> Dict[str, Any]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import re
+from typing import Optional
 
 from .errors import ConfigError
 
@@ -20,6 +21,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f]")
 # Never in a name: every C0/C1 control (tab and newline too), DEL, and the
 # Unicode line and paragraph separators.
 _NOT_IN_NAME = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Never in a metric's label either: besides the above, the invisible and
+# direction-changing characters (zero-width, bidi embeddings, overrides and
+# isolates, BOM) that would make a column header lie about what it says.
+_NOT_IN_LABEL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
 # What XML 1.0 cannot hold, even escaped.
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -33,6 +38,19 @@ def check_name(key: str, name: object) -> str:
     if found:
         raise ConfigError(f"{key}: the name {visible(text)!r} contains the control character {found.group()!r}. Use plain text for names.")
     return text
+
+
+def label_problem(label: object) -> Optional[str]:
+    """Why ``label`` cannot be a metric's label (one visible line of plain
+    text, at most 40 characters), or None when it can."""
+    if not isinstance(label, str) or not label.strip():
+        return f"must be a non-empty line of plain text, found {label!r}"
+    if len(label) > 40:
+        return f"must be at most 40 characters, found {len(label)}"
+    found = _NOT_IN_LABEL.search(label)
+    if found:
+        return f"contains the control or invisible character {found.group()!r}"
+    return None
 
 
 def visible(text: str) -> str:

@@ -13,6 +13,7 @@ import math
 from typing import Any, List
 
 from .errors import InputError
+from .plain import label_problem
 
 
 class _Problem(Exception):
@@ -37,6 +38,7 @@ def _check(data: Any) -> None:
     metrics = _field(data, "metrics", list)
     for i, metric in enumerate(metrics):
         _expect(isinstance(metric, str), f"metrics[{i}]", "a metric name", metric)
+    _expect(len(set(metrics)) == len(metrics), "metrics", "each metric once", metrics)
     _check_metric_info(data.get("metric_info"), metrics)
     systems = _field(data, "systems", list)
     _expect(len(systems) > 0, "systems", "at least one system", systems)
@@ -51,6 +53,10 @@ def _check(data: Any) -> None:
         scores = _field(system, "scores", dict, where + ".")
         for metric, score in scores.items():
             _check_score(score, f"{where}.scores.{metric}", segments)
+            declared = (data.get("metric_info") or {}).get(metric, {}).get("higher_is_better")
+            if declared is not None and "higher_is_better" in score:
+                _expect(score["higher_is_better"] == declared, f"{where}.scores.{metric}.higher_is_better",
+                        f"the direction metric_info.{metric} declares ({declared})", score["higher_is_better"])
 
 
 def _check_metric_info(info: Any, metrics: List[Any]) -> None:
@@ -63,7 +69,10 @@ def _check_metric_info(info: Any, metrics: List[Any]) -> None:
         where = f"metric_info.{metric}"
         _expect(metric in metrics, where, "a metric the report lists in metrics", metric)
         _expect(isinstance(facts, dict), where, "an object", facts)
-        _field(facts, "label", str, where + ".")
+        label = _field(facts, "label", str, where + ".")
+        problem = label_problem(label)
+        _expect(problem is None, where + ".label", f"a plain-text label (this one {problem})" if problem else "", label)
+        _expect(facts.get("name", metric) == metric, where + ".name", f"the metric's own name {metric!r}", facts.get("name"))
         for key in ("higher_is_better", "needs_references"):
             if key in facts:
                 _expect(isinstance(facts[key], bool), f"{where}.{key}", "true or false", facts[key])

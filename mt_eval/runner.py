@@ -151,6 +151,8 @@ def _baseline(config: Any, report_set: Optional[ReportSet]) -> Optional[RunResul
     if not config.gate.baseline:
         return None
     baseline_path = Path(os.path.abspath(os.path.expanduser(str(config.gate.baseline))))
+    if baseline_path.is_dir():  # a report set's folder names its report.json
+        baseline_path = baseline_path / "report.json"
     if report_set is not None:
         written = {os.path.realpath(report_set.directory / name) for name in report_set.names}
         # A schema-2 baseline keeps its texts and statistics in segments.parquet beside it.

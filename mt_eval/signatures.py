@@ -47,13 +47,23 @@ def signature_differences(baseline: str, current: str) -> List[str]:
     ]
 
 
+# A metric's declared facts that change what its numbers mean: a score that
+# is better when lower, or on another scale, is another measure.
+MEANING_FACTS = ("higher_is_better", "scale")
+
+
 def differences(first: RunResult, second: RunResult, metric: str) -> List[str]:
     """Why ``metric`` in ``second`` does not measure what it does in
     ``first``; empty when they agree or either side has no score."""
     theirs, ours = comparable_signature(first, metric), comparable_signature(second, metric)
     if theirs is None or ours is None:
         return []
-    return signature_differences(theirs, ours)
+    facts = [
+        f"{fact}: baseline {getattr(first.info(metric), fact)}, this run {getattr(second.info(metric), fact)}"
+        for fact in MEANING_FACTS
+        if getattr(first.info(metric), fact) != getattr(second.info(metric), fact)
+    ]
+    return facts + signature_differences(theirs, ours)
 
 
 def version_change(first: RunResult, second: RunResult, metric: str) -> Optional[str]:

@@ -289,12 +289,53 @@ def test_a_baseline_whose_data_file_the_run_would_replace_is_refused(run_cli, tm
     refused(quick_gate(run_cli, tmp_path, tmp_path / "current" / "baseline.json"), "segments.parquet", "would replace")
 
 
-def test_a_baseline_that_is_a_folder_or_unreadable_is_refused(run_cli, tmp_path, quick_baseline, no_scoring, monkeypatch):
-    refused(quick_gate(run_cli, tmp_path, tmp_path), str(tmp_path), "directory")
+def test_a_baseline_given_as_its_folder_is_read_and_protected_like_its_report_json(run_cli, tmp_path, quick_baseline):
+    assert quick_gate(run_cli, tmp_path, quick_baseline.parent, name="elsewhere").code == 0
+    before = quick_baseline.read_bytes()
+    refused(quick_gate(run_cli, tmp_path, quick_baseline.parent, name=quick_baseline.parent.name), "would replace")
+    assert quick_baseline.read_bytes() == before
+
+
+def test_a_baseline_that_is_a_folder_without_a_report_or_unreadable_is_refused(run_cli, tmp_path, quick_baseline, no_scoring, monkeypatch):
+    refused(quick_gate(run_cli, tmp_path, tmp_path), str(tmp_path), "no such file")
     locked = tmp_path / "locked.json"
     locked.write_bytes(quick_baseline.read_bytes())
     with unreadable(locked, monkeypatch):
         refused(quick_gate(run_cli, tmp_path, locked), str(locked), "permission denied")
+
+
+def _set_info(metric, key, value):
+    def edit(data):
+        data["metric_info"][metric][key] = value
+    return edit
+
+
+def _duplicate_metric(data):
+    data["metrics"].append(data["metrics"][0])
+
+
+@pytest.mark.parametrize("edit, field", [
+    (_set_info("bleu", "label", "\x1b[2J\x1b[31mBLEU"), "metric_info.bleu.label"),
+    (_set_info("bleu", "label", "BL\nEU"), "metric_info.bleu.label"),
+    (_set_info("bleu", "label", "\u202eUELB"), "metric_info.bleu.label"),
+    (_set_info("bleu", "label", ""), "metric_info.bleu.label"),
+    (_set_info("bleu", "name", "chrf"), "metric_info.bleu.name"),
+    (_set_info("bleu", "higher_is_better", False), "higher_is_better"),
+    (_set_info("bleu", "digits", -1), "metric_info.bleu.digits"),
+    (_set_info("bleu", "tie_tolerance", -0.1), "metric_info.bleu.tie_tolerance"),
+    (_duplicate_metric, "metrics"),
+])
+def test_a_baseline_with_hostile_or_inconsistent_metric_facts_is_refused(run_cli, tmp_path, quick_baseline, no_scoring, edit, field):
+    refused(quick_gate(run_cli, tmp_path, edited_baseline(quick_baseline, tmp_path, edit)), field)
+
+
+def test_a_baseline_measured_in_the_other_direction_is_refused(run_cli, tmp_path, quick_baseline):
+    """The same name and signature, but lower is better there: another measure."""
+    def flip(data):
+        data["metric_info"]["bleu"]["higher_is_better"] = False
+        for system in data["systems"]:
+            system["scores"]["bleu"]["higher_is_better"] = False
+    refused(quick_gate(run_cli, tmp_path, edited_baseline(quick_baseline, tmp_path, flip)), "bleu", "higher_is_better")
 
 
 # ---------------------------------------------------------------- gate settings refused before scoring

@@ -54,3 +54,38 @@ def test_a_broken_plugin_is_a_warning_until_asked_for_and_then_exit_2_naming_it(
     asked = run_with_plugin(site, "metrics=[bleu,broken]", "report.dir=out2", cwd=tmp_path)
     assert asked.returncode == 2
     assert "broken" in asked.stderr and "a dependency is missing" in asked.stderr and "Traceback" not in asked.stderr
+
+
+def _dist(site: Path, package: str, entry_points: str, module: str, code: str) -> None:
+    """An installed distribution, as pip lays one out: its dist-info and its module."""
+    info = site / f"{package}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {package}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[mt_eval.metrics]\n{entry_points}\n")
+    (site / f"{module}.py").write_text(code)
+
+
+METRIC_CODE = (
+    "from dataclasses import dataclass\nfrom mt_eval.metrics import Metric\n"
+    "@dataclass\nclass O:\n    a: int = 1\n"
+    "class M(Metric):\n    name = 'dup'\n    label = 'Dup'\n    options_class = O\n    higher_is_better = {higher}\n"
+    "    def segment_scores(self, s, r, h):\n        return [0.0] * len(h)\n"
+)
+
+
+def test_two_packages_registering_one_name_are_refused_naming_both_whatever_the_path_order(tmp_path):
+    site = tmp_path / "site"
+    _dist(site, "dup_a", "dup = dup_a:M", "dup_a", METRIC_CODE.format(higher=True))
+    _dist(site, "dup_b", "dup = dup_b:M", "dup_b", METRIC_CODE.format(higher=False))
+    unasked = run_with_plugin(site, "metrics=[bleu]", "report.dir=out", cwd=tmp_path)
+    assert unasked.returncode == 0 and "dup_a:M" in unasked.stderr and "dup_b:M" in unasked.stderr
+    asked = run_with_plugin(site, "metrics=[dup]", "report.dir=out2", cwd=tmp_path)
+    assert asked.returncode == 2 and "two metric plug-ins" in asked.stderr
+
+
+def test_a_plugin_that_exits_at_import_cannot_end_a_run_early(tmp_path):
+    site = tmp_path / "site"
+    _dist(site, "quits", "quits = quits:M", "quits", "import sys\nsys.exit(0)\n")
+    done = run_with_plugin(site, "metrics=[bleu]", "report.dir=out", cwd=tmp_path)
+    assert done.returncode == 0 and "SystemExit" in done.stderr  # a warning, and the run went on
+    assert (tmp_path / "out" / "report.json").exists()

@@ -109,9 +109,10 @@ class Metric(ABC, Generic[OptionsT]):
         signature = f"{own}|{testset.normalization}"
         results: Dict[str, MetricResult] = {}
         for name, hypotheses in testset.systems.items():
-            segments = [float(score) for score in self.segment_scores(testset.source, testset.references, hypotheses)]
-            if len(segments) != len(hypotheses):
-                raise RuntimeError(f"{self.name}: {len(segments)} segment scores for {len(hypotheses)} segments")
+            try:
+                segments = [float(score) for score in self.segment_scores(testset.source, testset.references, hypotheses)]
+            except (TypeError, ValueError) as error:
+                raise ConfigError(f"{self.name}: segment_scores gave a value that is not a number ({error})") from None
             results[name] = self.result(
                 score=float(np.mean(segments)) if segments else 0.0, segments=segments,
                 signature=signature, signature_parts={"metric": own, "normalization": testset.normalization},

@@ -14,12 +14,17 @@ the built-ins are taken from ``BUILTIN`` instead.
 from __future__ import annotations
 
 import os
+import contextlib
+import json
+import math
+import sys
 from dataclasses import is_dataclass
 from functools import lru_cache
 from importlib import import_module, metadata
-from typing import Any, Dict, List, Sequence, Tuple, Type
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
 
 from ..errors import ConfigError, did_you_mean, whole_number
+from ..plain import label_problem
 from .base import Metric
 
 GROUP = "mt_eval.metrics"
@@ -49,9 +54,15 @@ def _discover() -> Tuple[Dict[str, Type[Metric[Any]]], Dict[str, str]]:
     failures: Dict[str, str] = {}
     for entry in metadata.entry_points(group=GROUP):
         if entry.name in BUILTIN and entry.value != BUILTIN[entry.name]:
-            failures[f"{entry.name} ({entry.value})"] = f"it registers the name {entry.name!r}, which is mt-eval's own metric; choose another name"
+            failures[f"{entry.name} ({entry.value})"] = f"metric plug-in {entry.value} registers the name {entry.name!r}, which is mt-eval's own metric; choose another name"
             continue
-        targets[entry.name] = entry.value
+        if entry.name in targets and targets[entry.name] != entry.value:
+            # Two packages claim one name: which wins would depend on sys.path order.
+            failures[entry.name] = (f"two metric plug-ins register the name {entry.name!r}: {targets.pop(entry.name)} and {entry.value}; "
+                                    "uninstall one of them")
+            continue
+        if entry.name not in failures:
+            targets[entry.name] = entry.value
     metrics: Dict[str, Type[Metric[Any]]] = {}
     for name, target in targets.items():
         try:
@@ -63,15 +74,22 @@ def _discover() -> Tuple[Dict[str, Type[Metric[Any]]], Dict[str, str]]:
     return metrics, failures
 
 
-# Top-level config keys a metric's name would collide with.
-RESERVED_NAMES = frozenset({"testset", "metrics", "stats", "jobs", "report", "gate", "merge", "hydra", "defaults"})
+# Names a metric's would collide with: top-level config keys, and the
+# columns of segments.parquet and of Result.table() besides the metrics'.
+RESERVED_NAMES = frozenset({"testset", "metrics", "stats", "jobs", "report", "gate", "merge", "hydra", "defaults",
+                            "system", "segment", "line", "source", "references", "output"})
+RESERVED_SUFFIXES = ("_low", "_high", "_group")  # Result.table() columns of each metric
 
 
 def _load(name: str, target: str) -> Type[Metric[Any]]:
     module_name, _, attribute = target.partition(":")
     try:
-        cls = getattr(import_module(module_name), attribute)
-    except Exception as error:  # a broken plug-in is the user's to fix, said plainly
+        # A plug-in's chatter at import goes to stderr: stdout is the run's.
+        with contextlib.redirect_stdout(sys.stderr):
+            cls = getattr(import_module(module_name), attribute)
+    except KeyboardInterrupt:
+        raise
+    except BaseException as error:  # SystemExit too: a plug-in never ends the run, let alone with 0
         raise ConfigError(
             f"metric plug-in {name!r} ({target}, entry-point group {GROUP}) failed to load: "
             f"{type(error).__name__}: {error}. Fix or uninstall the package that provides it."
@@ -80,16 +98,47 @@ def _load(name: str, target: str) -> Type[Metric[Any]]:
         raise ConfigError(f"metric plug-in {name!r} ({target}) is not a subclass of mt_eval.metrics.Metric.")
     if getattr(cls, "name", None) != name:
         raise ConfigError(f"metric plug-in {target} is registered as {name!r} but its class says name = {getattr(cls, 'name', None)!r}.")
-    # The name is a config key (NAME.option=...), a report key and a gate threshold's field.
-    if not (name.isidentifier() and name.isascii() and name == name.lower()) or name in RESERVED_NAMES:
-        raise ConfigError(f"metric plug-in {target}: the name {name!r} must be a lower-case Python identifier and not one of mt-eval's own keys ({', '.join(sorted(RESERVED_NAMES))}).")
-    label = getattr(cls, "label", None)
-    if not isinstance(label, str) or not label.strip() or any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in label):
-        raise ConfigError(f"metric plug-in {target}: label must be a non-empty line of plain text, found {label!r}.")
-    options = getattr(cls, "options_class", None)
-    if not (isinstance(options, type) and is_dataclass(options)):
-        raise ConfigError(f"metric plug-in {target}: options_class must be a dataclass (its fields are the {name}.* keys).")
+    problem = _declaration_problem(name, cls)
+    if problem:
+        raise ConfigError(f"metric plug-in {target}: {problem}.")
     return cls
+
+
+def _declaration_problem(name: str, cls: Type[Metric[Any]]) -> Optional[str]:
+    """What is wrong with what a metric class declares, checked when it
+    loads, so that mt-eval never writes a report it would refuse to read."""
+    # The name is a config key (NAME.option=...), a report key, a column and a gate threshold's field.
+    if not (name.isidentifier() and name.isascii() and name == name.lower()) or name in RESERVED_NAMES or name.endswith(RESERVED_SUFFIXES):
+        return (f"the name {name!r} must be a lower-case Python identifier, not one of mt-eval's own keys or columns "
+                f"({', '.join(sorted(RESERVED_NAMES))}) and not ending in {', '.join(RESERVED_SUFFIXES)}")
+    label = label_problem(getattr(cls, "label", None))
+    if label:
+        return f"label {label}"
+    for flag in ("higher_is_better", "needs_references"):
+        if not isinstance(getattr(cls, flag, None), bool):
+            return f"{flag} must be True or False, found {getattr(cls, flag, None)!r}"
+    digits = getattr(cls, "digits", None)
+    if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 12:
+        return f"digits must be a whole number from 0 to 12, found {digits!r}"
+    scale = getattr(cls, "scale", None)
+    if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale < 0:
+        return f"scale must be a finite number of 0 or more, found {scale!r}"
+    return _options_problem(name, getattr(cls, "options_class", None))
+
+
+def _options_problem(name: str, options: Any) -> Optional[str]:
+    """The options dataclass must give a config section (every field with a
+    default OmegaConf can hold) whose defaults report.json can record."""
+    if not (isinstance(options, type) and is_dataclass(options)):
+        return f"options_class must be a dataclass (its fields are the {name}.* keys)"
+    try:
+        from omegaconf import OmegaConf
+
+        options()  # the config's default section is an instance with every default
+        json.dumps(OmegaConf.to_container(OmegaConf.structured(options), resolve=True, throw_on_missing=True), allow_nan=False)
+    except Exception as error:  # whatever OmegaConf or json refuse, said with the plug-in's name
+        return f"options_class {options.__name__} cannot be a config section with recordable defaults ({type(error).__name__}: {str(error).splitlines()[0]})"
+    return None
 
 
 def metric_class(name: str) -> Type[Metric[Any]]:

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..gate import FAILING, NOTICE, GateResult, Verdict, digits_for
-from ..plain import markdown_cell, xml_text
+from ..plain import markdown_cell, visible, xml_text
 
 STYLES = {"pass": "green", "regression": "bold red", "below-min": "bold red", "missing": "bold red", "notice": "yellow"}
 HEADERS = ["system", "metric", "baseline", "current", "Δ", "Δ interval", "p", "verdict"]
@@ -56,15 +56,15 @@ def render_terminal(result: GateResult, console: Console) -> None:
         table.add_column(header, justify="left" if header in ("system", "metric", "verdict") else "right",
                          no_wrap=True, overflow="ellipsis" if header == "system" else "fold")
     for verdict in result.verdicts:
-        cells = [Text(cell) for cell in _row(verdict)]
+        cells = [Text(visible(cell)) for cell in _row(verdict)]
         cells[-1].stylize(STYLES.get(verdict.verdict, ""))
         table.add_row(*cells)
     console.print(table)
     for verdict in result.verdicts:
         if verdict.reason and (verdict.failed or verdict.verdict == NOTICE or verdict.p_value is not None):
-            console.print(Text(f"  {verdict.system} {verdict.label or verdict.metric}: {verdict.reason}"), soft_wrap=True)
+            console.print(Text(visible(f"  {verdict.system} {verdict.label or verdict.metric}: {verdict.reason}")), soft_wrap=True)
     for notice in result.notices:
-        console.print(Text(f"  notice: {notice}"), soft_wrap=True)
+        console.print(Text(visible(f"  notice: {notice}")), soft_wrap=True)
     console.print(Text(headline(result), style="bold red" if result.failed else "bold green"), soft_wrap=True)
 
 

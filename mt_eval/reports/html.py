@@ -169,8 +169,10 @@ def _error_spans(result: RunResult, system: Any) -> Optional[List[Any]]:
     for metric in result.metrics:
         key = result.info(metric).spans_detail
         score = system.scores.get(metric)
-        if key and score is not None and score.ok and score.details.get(key):
-            return list(score.details[key])
+        spans = score.details.get(key) if key and score is not None and score.ok else None
+        # One entry per segment, each a list of spans or None; anything else is not spans.
+        if isinstance(spans, list) and len(spans) == result.testset.segments and all(x is None or isinstance(x, list) for x in spans):
+            return list(spans)
     return None
 
 
@@ -179,7 +181,7 @@ def _spans(spans: Any) -> Any:
     if not spans:
         return None
     kept = []
-    for span in spans:
+    for span in spans if isinstance(spans, list) else []:
         try:
             start, end = int(span.get("start", 0)), int(span.get("end", 0))
         except (TypeError, ValueError, AttributeError):

@@ -65,3 +65,71 @@ def test_every_builtin_metric_declares_its_identity():
     assert builtins["ter"]().info().higher_is_better is False
     assert builtins["comet"]().info().digits == 4 and builtins["comet"]().info().scale == 1.0
     assert builtins["chrf"]({"word_order": 2}).info().label == "chrF++"
+
+
+def plugin_class(name: str = "good_name", **attributes: object) -> str:
+    """A metric class with the given class attributes, in a module of its own."""
+    cls = type("Plugin", (Metric,), {"name": name, "label": "Plugin", "options_class": _Options,
+                                     "segment_scores": lambda self, s, r, h: [0.0] * len(h), **attributes})
+    module = types.ModuleType(f"plugin_{name}_{abs(hash(repr(sorted(attributes.items(), key=str))))}")
+    module.Plugin = cls  # type: ignore[attr-defined]
+    sys.modules[module.__name__] = module
+    return f"{module.__name__}:Plugin"
+
+
+@pytest.mark.parametrize("facts", [
+    {"digits": -1}, {"digits": 13}, {"digits": "2"}, {"digits": 2.0}, {"digits": True},
+    {"scale": -5}, {"scale": float("nan")}, {"scale": float("inf")}, {"scale": "100"},
+    {"higher_is_better": "no"}, {"higher_is_better": None}, {"needs_references": 1},
+])
+def test_declared_facts_a_report_could_not_hold_are_refused_when_the_plugin_loads(facts):
+    with pytest.raises(ConfigError, match=next(iter(facts))):
+        _load("good_name", plugin_class(**facts))
+
+
+@dataclass
+class _NoDefault:
+    x: int
+
+
+@dataclass
+class _BytesDefault:
+    x: bytes = b"raw"
+
+
+@dataclass
+class _SetField:
+    x: set = None  # type: ignore[assignment]
+
+
+@pytest.mark.parametrize("options", [_NoDefault, _BytesDefault, _SetField])
+def test_options_that_cannot_be_a_recorded_config_section_are_refused(options):
+    with pytest.raises(ConfigError, match="options_class"):
+        _load("good_name", plugin_class(options_class=options))
+
+
+@pytest.mark.parametrize("name", ["output", "source", "line", "segment", "system", "references", "bleu_low", "x_high", "y_group"])
+def test_names_of_report_columns_are_refused(name):
+    with pytest.raises(ConfigError, match="columns"):
+        _load(name, plugin_class(name))
+
+
+@pytest.mark.parametrize("label", ["\u202eUELB", "zero\u200bwidth", "x" * 41, "a\u2028b"])
+def test_invisible_direction_changing_or_overlong_labels_are_refused(label):
+    with pytest.raises(ConfigError, match="label"):
+        _load("good_name", plugin_class(label=label))
+
+
+def test_a_plugin_that_exits_or_prints_while_importing_neither_ends_the_run_nor_writes_to_stdout(tmp_path, capsys, monkeypatch):
+    (tmp_path / "exits_on_import.py").write_text("import sys\nsys.exit(0)\n")
+    (tmp_path / "prints_on_import.py").write_text(
+        "print('hello from the plug-in')\n"
+        "from dataclasses import dataclass\nfrom mt_eval.metrics import Metric\n"
+        "@dataclass\nclass O:\n    a: int = 1\n"
+        "class Chatty(Metric):\n    name = 'chatty'\n    label = 'Chatty'\n    options_class = O\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    with pytest.raises(ConfigError, match="SystemExit"):
+        _load("exits", "exits_on_import:Anything")
+    assert _load("chatty", "prints_on_import:Chatty").name == "chatty"
+    captured = capsys.readouterr()
+    assert "hello from the plug-in" not in captured.out and "hello from the plug-in" in captured.err
