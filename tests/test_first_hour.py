@@ -30,6 +30,11 @@ def test_the_readme_api_example_runs_as_written(tmp_path, monkeypatch):
     assert (tmp_path / "reports" / "api-example" / "report.json").exists()
     assert (tmp_path / "reports" / "api-example" / "segments.parquet").exists()
     assert "copy" in output.getvalue() and "100.0" in output.getvalue()
+    # The README's gate example, run after it, gates the same systems on that report set.
+    gate_block = readme.split("## Library", 1)[1].split("```python", 2)[2].split("```", 1)[0]
+    output.truncate(0)
+    exec(compile(block + gate_block, "README.md", "exec"), {})
+    assert output.getvalue().splitlines()[-2:] == ["True", "[]"]
 
 
 def test_api_scores_equal_sacrebleu_and_accept_lists_and_paths():
