@@ -331,12 +331,23 @@ PLUGIN = Path(__file__).parent / "fixtures" / "exact_match_plugin"
 def plugin_path(tmp_path_factory) -> Path:
     """tests/fixtures/exact_match_plugin installed for real (pip) into a folder of its own."""
     target = tmp_path_factory.mktemp("plugin-site")
-    # With setuptools at hand, build without fetching anything; otherwise pip fetches the build backend.
-    isolation = ["--no-build-isolation"] if importlib.util.find_spec("setuptools") else []
+    isolation = ["--no-build-isolation"] if _can_build_wheels_here() else []
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", *isolation, "--target", str(target), str(PLUGIN)],
                    check=True, capture_output=True, text=True)
     assert list(target.glob("mt_eval_exact_match-*.dist-info/entry_points.txt"))
     return target
+
+
+def _can_build_wheels_here() -> bool:
+    """Whether this environment can build the plug-in's wheel without
+    fetching a build backend: setuptools 70.1 or later builds wheels itself,
+    an older one needs the wheel package. Otherwise pip fetches them."""
+    try:
+        import setuptools
+    except ImportError:
+        return False
+    version = tuple(int(part) for part in setuptools.__version__.split(".")[:2] if part.isdigit())
+    return version >= (70, 1) or importlib.util.find_spec("wheel") is not None
 
 
 def run_with_plugin(plugin: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess:
