@@ -47,7 +47,11 @@ class Result:
 
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
-        self.run: RunResult = outcome.result
+
+    @property
+    def run(self) -> RunResult:
+        """The RunResult every report is made from."""
+        return self.outcome.result
 
     @property
     def gate(self) -> Optional[GateResult]:

@@ -15,6 +15,7 @@ at once, whole or not at all.
 
 from __future__ import annotations
 
+import enum
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,8 +38,14 @@ from .reports.report_set import ReportSet
 from .results import RunResult
 
 PathLike = Union[str, "os.PathLike[str]"]
-# ``report_dir`` not given: the config's ``report.dir`` (None writes nothing).
-FROM_CONFIG = "from-config"
+class _Default(enum.Enum):
+    """``report_dir`` not given: the config's ``report.dir`` (None writes
+    nothing). A sentinel of its own, so that no folder name can mean it."""
+
+    FROM_CONFIG = "the config's report.dir"
+
+
+FROM_CONFIG = _Default.FROM_CONFIG
 
 
 @dataclass
@@ -70,7 +77,7 @@ class _Plan:
 def run(
     config: Any,
     *,
-    report_dir: Union[PathLike, None, str] = FROM_CONFIG,
+    report_dir: Union[PathLike, None, _Default] = FROM_CONFIG,
     progress: Optional[ProgressFactory] = None,
     memory: Optional[Mapping[str, Sequence[str]]] = None,
 ) -> Outcome:
@@ -81,7 +88,7 @@ def run(
     ``progress`` shows progress (see ``pipeline.ProgressFactory``);
     ``memory`` holds in-memory segments for inputs named ``memory:KEY``."""
     config = as_run_config(config)
-    directory = _configured_report_dir(config) if report_dir == FROM_CONFIG else report_dir
+    directory = _configured_report_dir(config) if report_dir is FROM_CONFIG else report_dir
     plan = _check(config, None if directory is None else Path(os.fspath(directory)))
     if config.merge:
         from .merge import merge_runs  # shards of one test set, scored elsewhere

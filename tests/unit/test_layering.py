@@ -104,8 +104,13 @@ def test_there_is_no_import_cycle():
     for module in sorted(edges):
         if module not in state:
             visit(module, [module])
-    # A package's __init__ re-exporting its submodules is not a cycle of concepts.
-    real = [c for c in cycles if not all(part.startswith(c.split(" → ")[0]) for part in c.split(" → "))]
+    # A subpackage's __init__ re-exporting its own submodules is not a cycle
+    # of concepts; a cycle through the package root, or across packages, is.
+    def inside_one_subpackage(cycle: str) -> bool:
+        parts = cycle.split(" → ")
+        return parts[0] != "mt_eval" and all(part == parts[0] or part.startswith(parts[0] + ".") for part in parts)
+
+    real = [c for c in cycles if not inside_one_subpackage(c)]
     assert not real, "import cycles: " + "; ".join(real)
 
 
