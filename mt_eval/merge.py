@@ -74,9 +74,11 @@ def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) 
     if differing:
         raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}).")
     for metric in first.metrics:
-        differing = signatures.differences(first, shard, metric)
-        if metric in first.metric_info and metric in shard.metric_info and first.info(metric) != shard.info(metric):
-            differing.append(f"metric_info: {first.info(metric).to_dict()} vs {shard.info(metric).to_dict()}")
+        differing = signatures.differences(first, shard, metric, (first_name, name))
+        if not differing and metric in first.metric_info and metric in shard.metric_info:
+            # Facts besides the identity (label, digits, tie tolerance): the merged report can record only one.
+            theirs, ours = first.info(metric).to_dict(), shard.info(metric).to_dict()
+            differing = [f"{key}: {theirs[key]} vs {ours.get(key)}" for key in theirs if theirs[key] != ours.get(key)]
         if differing:
             raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(differing)}).")
 

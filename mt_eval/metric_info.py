@@ -4,7 +4,7 @@ metric names. Metrics declare them (``metrics.base.Metric.info``)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Dict, Mapping, Optional, Tuple
 
 
@@ -25,6 +25,12 @@ class MetricInfo:
     shown_details: Tuple[Tuple[str, str], ...] = ()
     # The details key holding per-segment error spans, if the metric gives any.
     spans_detail: Optional[str] = None
+    # Every option that can change a score, with the value it had (for
+    # COMET, the checkpoint's content instead of its name): two scores
+    # measure the same thing only when their identities are equal. Empty
+    # for a report of a metric that predates identities and is not
+    # installed here.
+    identity: Dict[str, Any] = field(default_factory=dict, compare=True, hash=False)
 
     def to_dict(self) -> Dict[str, Any]:
         data = asdict(self)
@@ -36,4 +42,5 @@ class MetricInfo:
         known = {f.name for f in fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
         values["shown_details"] = tuple(tuple(pair) for pair in values.get("shown_details") or ())
+        values["identity"] = dict(values.get("identity") or {})
         return cls(**values)

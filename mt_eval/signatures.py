@@ -1,18 +1,24 @@
-"""A score's comparable signature, and the refusal when two runs' differ.
+"""Whether two runs' scores of a metric measure the same thing.
 
-Every score carries its metric's own signature (sacrebleu's string, or
-COMET's model and settings) joined with the normalisation and the
-statistics settings. Two scores measure the same thing when their
-*comparable* signatures agree: the metric's part and the normalisation,
-without the statistics (which the gate and merge recompute) and without the
-library's version (a newer sacrebleu gives the same BLEU; the gate says so
-as a notice). The gate and merge both ask ``differences`` and refuse a
-comparison that has any.
+A score's identity is every option that can change its number (the
+metric's ``identity()``, recorded per metric in report.json's
+``metric_info``), together with the text normalisation and the metric's
+declared direction and scale. The gate, merge and the pair statistics all
+ask ``differences`` and refuse a comparison that has any, naming each
+differing key. sacrebleu's signature string stays in every report for
+citation, but it is not what is compared: it leaves out options that change
+scores (BLEU's ``max_ngram_order``, chrF's ``beta``) and names some that do
+not (COMET's batching).
+
+A report whose metric has no recorded identity (a plug-in that predates
+identities and is not installed here) is compared by its signature, as
+before identities existed. The metric's library version is never compared
+(a newer sacrebleu gives the same BLEU); the gate says so as a notice.
 """
 
 from __future__ import annotations
 
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from .results import RunResult
 
@@ -37,11 +43,11 @@ def fields_of(signature: str) -> Dict[str, str]:
     return dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
 
 
-def signature_differences(baseline: str, current: str) -> List[str]:
+def signature_differences(baseline: str, current: str, sides: Tuple[str, str] = ("baseline", "this run")) -> List[str]:
     """``key: baseline X, this run Y`` for each compared field that differs."""
     theirs, ours = fields_of(baseline), fields_of(current)
     return [
-        f"{key}: baseline {theirs.get(key, '—')}, this run {ours.get(key, '—')}"
+        f"{key}: {sides[0]} {theirs.get(key, '—')}, {sides[1]} {ours.get(key, '—')}"
         for key in sorted(set(theirs) | set(ours))
         if key not in NOT_COMPARED and theirs.get(key) != ours.get(key)
     ]
@@ -52,18 +58,55 @@ def signature_differences(baseline: str, current: str) -> List[str]:
 MEANING_FACTS = ("higher_is_better", "scale")
 
 
-def differences(first: RunResult, second: RunResult, metric: str) -> List[str]:
+def differences(first: RunResult, second: RunResult, metric: str, sides: Tuple[str, str] = ("baseline", "this run")) -> List[str]:
     """Why ``metric`` in ``second`` does not measure what it does in
-    ``first``; empty when they agree or either side has no score."""
+    ``first``, one "key: baseline X, this run Y" per difference (``sides``
+    names the two runs); empty when they agree or either side has no score."""
+    one, other = sides
     theirs, ours = comparable_signature(first, metric), comparable_signature(second, metric)
     if theirs is None or ours is None:
         return []
-    facts = [
-        f"{fact}: baseline {getattr(first.info(metric), fact)}, this run {getattr(second.info(metric), fact)}"
+    their_info, our_info = first.info(metric), second.info(metric)
+    found = [
+        f"{fact}: {one} {getattr(their_info, fact)}, {other} {getattr(our_info, fact)}"
         for fact in MEANING_FACTS
-        if getattr(first.info(metric), fact) != getattr(second.info(metric), fact)
+        if getattr(their_info, fact) != getattr(our_info, fact)
     ]
-    return facts + signature_differences(theirs, ours)
+    their_text, our_text = _part(first, metric, "normalization"), _part(second, metric, "normalization")
+    if their_text != our_text:
+        found.append(f"normalization: {one} {their_text or '—'}, {other} {our_text or '—'}")
+    if their_info.identity and our_info.identity:
+        return found + identity_differences(metric, their_info.identity, our_info.identity, sides)
+    return found + signature_differences(_part(first, metric, "metric"), _part(second, metric, "metric"), sides)
+
+
+_ABSENT = object()
+
+
+def identity_differences(metric: str, baseline: Mapping[str, Any], current: Mapping[str, Any],
+                         sides: Tuple[str, str] = ("baseline", "this run")) -> List[str]:
+    """``METRIC.KEY: baseline X, this run Y`` for each option whose value
+    differs, or that only one side has (an option added since the baseline
+    was scored: what it did then is unknown)."""
+    return [
+        f"{metric}.{key}: {sides[0]} {_shown(baseline.get(key, _ABSENT))}, {sides[1]} {_shown(current.get(key, _ABSENT))}"
+        for key in sorted(set(baseline) | set(current))
+        if baseline.get(key, _ABSENT) != current.get(key, _ABSENT)
+    ]
+
+
+def _shown(value: Any) -> str:
+    if value is _ABSENT:
+        return "— (not recorded)"
+    return "null" if value is None else str(value)
+
+
+def _part(run: RunResult, metric: str, part: str) -> str:
+    for system in run.systems:
+        score = system.scores.get(metric)
+        if score is not None and score.ok:
+            return score.signature_parts.get(part, "")
+    return ""
 
 
 def version_change(first: RunResult, second: RunResult, metric: str) -> Optional[str]:

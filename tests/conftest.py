@@ -328,6 +328,29 @@ PLUGIN = Path(__file__).parent / "fixtures" / "exact_match_plugin"
 
 
 @pytest.fixture(scope="session")
+def checkpoints(tmp_path_factory):
+    """Small random COMET checkpoints (tests/tiny_comet.py): a reference-based
+    one, the same model trained differently ("regression_other": another
+    checkpoint under the same file name), and a reference-free one."""
+    pytest.importorskip("comet", reason='unbabel-comet is not installed (the core install); pip install -e ".[comet,test]" runs these')
+    pytest.importorskip("torch", reason='torch is not installed (the core install); pip install torch==2.13.0 -e ".[comet,test]" runs these')
+    import warnings
+
+    import tiny_comet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        root = tmp_path_factory.mktemp("comet")
+        lines = [line for path in (SOURCE, REFERENCE, DRAFT, PRESSTV) for line in path.read_text(encoding="utf-8").splitlines()]
+        encoder = tiny_comet.build_encoder(root / "encoder", lines)
+        return {
+            "regression": tiny_comet.build_checkpoint(root / "regression", encoder),
+            "regression_other": tiny_comet.build_checkpoint(root / "regression_other", encoder, seed=1),
+            "referenceless": tiny_comet.build_checkpoint(root / "referenceless", encoder, referenceless=True),
+        }
+
+
+@pytest.fixture(scope="session")
 def plugin_path(tmp_path_factory) -> Path:
     """tests/fixtures/exact_match_plugin installed for real (pip) into a folder of its own."""
     target = tmp_path_factory.mktemp("plugin-site")

@@ -19,21 +19,6 @@ pytest.importorskip("torch", reason='torch is not installed (the core install); 
 
 
 @pytest.fixture(scope="session")
-def checkpoints(tmp_path_factory):
-    import tiny_comet
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        root = tmp_path_factory.mktemp("comet")
-        lines = [line for path in (SOURCE, REFERENCE, DRAFT, PRESSTV) for line in path.read_text(encoding="utf-8").splitlines()]
-        encoder = tiny_comet.build_encoder(root / "encoder", lines)
-        return {
-            "regression": tiny_comet.build_checkpoint(root / "regression", encoder),
-            "referenceless": tiny_comet.build_checkpoint(root / "referenceless", encoder, referenceless=True),
-        }
-
-
-@pytest.fixture(scope="session")
 def predict(checkpoints):
     """unbabel-comet's own path: load_from_checkpoint + model.predict, fp32."""
     from comet import load_from_checkpoint

@@ -202,7 +202,7 @@ def test_gate_a_metric_skipped_in_the_baseline_is_never_a_pass(run_cli, tmp_path
 def test_another_tokenizer_is_refused(run_cli, tmp_path, baseline):
     result = gate(run_cli, tmp_path, baseline, "bleu.tokenize=intl")
     assert result.code == 2
-    assert "tok: baseline 13a, this run intl" in result.err
+    assert "bleu.tokenize: baseline 13a, this run intl" in result.err
 
 
 def test_another_testset_is_refused(run_cli, tmp_path, baseline):

@@ -33,7 +33,7 @@ def test_shards_of_different_settings_are_refused(run_cli, tmp_path):
     assert run_cli(*common, f"testset.systems={{draft:{DRAFT}}}", f"report.dir={tmp_path / 'a'}").code == 0
     assert run_cli(*common, f"testset.systems={{presstv:{PRESSTV}}}", "bleu.tokenize=intl", f"report.dir={tmp_path / 'b'}").code == 0
     refused = run_cli(f"merge=[{tmp_path / 'a'},{tmp_path / 'b'}]", f"report.dir={tmp_path / 'merged'}")
-    assert refused.code == 2 and "tok: baseline 13a, this run intl" in refused.err
+    assert refused.code == 2 and f"bleu.tokenize: {tmp_path / 'a'} 13a, {tmp_path / 'b'} intl" in refused.err
 
 
 def test_merge_handles_a_plugin_metric(plugin_path, copy_of_reference, tmp_path):

@@ -78,16 +78,37 @@ class Metric(ABC, Generic[OptionsT]):
         return MetricInfo(
             name=self.name, label=self.display_label(), higher_is_better=self.higher_is_better, digits=self.digits,
             scale=self.scale, tie_tolerance=self.tie_tolerance(), needs_references=self.needs_references,
-            shown_details=self.shown_details, spans_detail=self.spans_detail,
+            shown_details=self.shown_details, spans_detail=self.spans_detail, identity=self.identity(),
         )
 
     def option_values(self) -> Dict[str, Any]:
         return {f.name: getattr(self.options, f.name) for f in fields(self.options_class)}
 
+    def identity(self) -> Dict[str, Any]:
+        """What the gate, merge and the pair statistics compare: every option
+        that is not declared ``score_neutral``, with its value. A new option
+        is compared unless it is declared neutral. Metrics whose defaults
+        are resolved later (sacrebleu picks BLEU's tokenizer) override this
+        to record the value in effect, so that equal settings written two
+        ways compare equal."""
+        return {key: recordable(value) for key, value in self.option_values().items() if key not in self.score_neutral}
+
+    @classmethod
+    def recorded_identity(cls, options: Any, signature: str) -> Dict[str, Any]:
+        """The identity of a score recorded before report.json held
+        identities (schema < 2.2), from the report's options for this
+        metric and the score's own signature (``metric`` part). The options
+        are not validated again: they were valid where the report was
+        written (a checkpoint path need not exist here)."""
+        metric = cls.__new__(cls)
+        metric.options = coerce_options(cls.options_class, options, cls.name)
+        metric.jobs = 1
+        return metric.identity()
+
     def signature(self, testset: TestSet) -> str:
         """sacrebleu's signature style, for metrics that have no signature
         of their own: every option that can change a score."""
-        parts = [f"{key}:{value}" for key, value in self.option_values().items() if key not in self.score_neutral]
+        parts = [f"{key}:{value}" for key, value in self.identity().items()]
         version = [f"version:{self.version}"] if self.version else []
         return "|".join([f"metric:{self.name}", f"nrefs:{len(testset.references)}", *parts, *version])
 
@@ -134,6 +155,17 @@ class Metric(ABC, Generic[OptionsT]):
 
     def skipped(self, reason: str) -> MetricResult:
         return MetricResult.skipped(self.name, reason, self.higher_is_better)
+
+
+def recordable(value: Any) -> Any:
+    """An option's value as JSON holds it (an enum by its value, a path as text)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [recordable(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): recordable(item) for key, item in value.items()}
+    return str(getattr(value, "value", value))
 
 
 def coerce_options(options_class: Type[Any], options: Any, metric: str) -> Any:

@@ -80,6 +80,24 @@ class Comet(Metric[CometConfig]):
     shown_details = (("segments_cached", "segments from the cache"), ("segments_fresh", "scored now"),
                      ("sentences_encoded", "sentences encoded"))
     spans_detail = "error_spans"
+    _checkpoint: Optional[str] = None  # "<model id>@<revision>" once a checkpoint is resolved
+
+    def identity(self) -> Dict[str, Any]:
+        """The checkpoint scored, not the name it was asked by: a hub model
+        by its commit, a local checkpoint by its content (sha256), so that
+        a retrained file under the same path is another metric."""
+        values = super().identity()
+        if self._checkpoint is not None:
+            values["model"] = self._checkpoint
+        return values
+
+    @classmethod
+    def recorded_identity(cls, options: Any, signature: str) -> Dict[str, Any]:
+        values = super().recorded_identity(options, signature)
+        fields = dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
+        if "model" in fields:  # the signature has always named the checkpoint as identity() does
+            values["model"] = fields["model"]
+        return values
 
     def validate(self) -> None:
         o = self.options
@@ -107,6 +125,7 @@ class Comet(Metric[CometConfig]):
         if isinstance(loaded, str):  # the reason COMET cannot run here
             return {name: self.skipped(loaded) for name in testset.systems}
         resolved, model = loaded
+        self._checkpoint = f"{resolved.model_id}@{resolved.revision}"
         references = testset.references if model.requires_references() else []
         device, gpus = self._device()
         model = _cast(model, self.options.precision).to(device)

@@ -220,6 +220,20 @@ class Bleu(SacrebleuLexicalMetric[BleuConfig]):
             # sacrebleu would accept these and print NaN or negative scores.
             raise ConfigError(f"bleu.smooth_value={value}: must be a finite number of 0 or more (or null for the method's default).")
 
+    def identity(self) -> Dict[str, Any]:
+        """The tokenizer and smoothing value sacrebleu uses, not the ones
+        left to it: ``tokenize=null`` is 13a (or zh/ja-mecab/ko-mecab by
+        ``trg_lang``), and only floor and add-k smoothing read a value."""
+        values = super().identity()
+        values["tokenize"] = cast(sacrebleu.BLEU, self.build(None)).tokenizer.signature()
+        method = self.options.smooth_method
+        if method in ("floor", "add-k"):
+            given = self.options.smooth_value
+            values["smooth_value"] = float(cast(float, sacrebleu.BLEU.SMOOTH_DEFAULTS[method] if given is None else given))
+        else:
+            values["smooth_value"] = None
+        return values
+
     def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
         options = self.sacrebleu_options()
         if sentence_level:

@@ -18,7 +18,7 @@ import contextlib
 import json
 import math
 import sys
-from dataclasses import is_dataclass
+from dataclasses import fields, is_dataclass
 from functools import lru_cache
 from importlib import import_module, metadata
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Type
@@ -123,7 +123,19 @@ def _declaration_problem(name: str, cls: Type[Metric[Any]]) -> Optional[str]:
     scale = getattr(cls, "scale", None)
     if not isinstance(scale, (int, float)) or isinstance(scale, bool) or not math.isfinite(scale) or scale < 0:
         return f"scale must be a finite number of 0 or more, found {scale!r}"
-    return _options_problem(name, getattr(cls, "options_class", None))
+    return _options_problem(name, getattr(cls, "options_class", None)) or _neutral_problem(cls)
+
+
+def _neutral_problem(cls: Type[Metric[Any]]) -> Optional[str]:
+    """``score_neutral`` names options: a misspelt one would leave the real
+    option compared (safe) and the declaration silently wrong."""
+    neutral = getattr(cls, "score_neutral", None)
+    if not isinstance(neutral, (frozenset, set)) or not all(isinstance(item, str) for item in neutral):
+        return f"score_neutral must be a frozenset of option names, found {neutral!r}"
+    unknown = sorted(set(neutral) - {f.name for f in fields(cls.options_class)})
+    if unknown:
+        return f"score_neutral names {', '.join(unknown)}, which {'is' if len(unknown) == 1 else 'are'} not among its options ({', '.join(f.name for f in fields(cls.options_class))})"
+    return None
 
 
 def _options_problem(name: str, options: Any) -> Optional[str]:

@@ -81,6 +81,8 @@ def plugin_class(name: str = "good_name", **attributes: object) -> str:
     {"digits": -1}, {"digits": 13}, {"digits": "2"}, {"digits": 2.0}, {"digits": True},
     {"scale": -5}, {"scale": float("nan")}, {"scale": float("inf")}, {"scale": "100"},
     {"higher_is_better": "no"}, {"higher_is_better": None}, {"needs_references": 1},
+    {"score_neutral": frozenset({"flga"})}, {"score_neutral": frozenset({"flag", "batch"})}, {"score_neutral": ["flag"]},
+    {"score_neutral": "flag"}, {"score_neutral": frozenset({1})},
 ])
 def test_declared_facts_a_report_could_not_hold_are_refused_when_the_plugin_loads(facts):
     with pytest.raises(ConfigError, match=next(iter(facts))):
