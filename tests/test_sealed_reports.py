@@ -510,3 +510,34 @@ def test_a_set_swapped_while_it_is_read_is_always_read_whole(tmp_path, runs):
     assert writer.returncode == 0, err
     assert int(out) >= 20 and loads >= 20, (out, loads)  # the sets were swapped under many reads
     assert seen == set(expected)
+
+
+# ---------------------------------------------------------------- a metric scored as the mean of its segments
+
+def test_a_comet_set_is_verified_by_the_mean_of_its_segment_scores(run_cli, tmp_path):
+    """COMET has no sufficient statistics: its score is the mean of its
+    segment scores (as unbabel-comet's system_score), with several
+    references and with none (a QE model), and an edit is refused."""
+    pytest.importorskip("comet", reason="unbabel-comet is not installed (the core install)")
+    pytest.importorskip("torch", reason="torch is not installed (the core install)")
+    import warnings
+
+    import tiny_comet
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        texts = [line for path in (SOURCE, REFERENCE, DRAFT, PRESSTV) for line in lines(path)]
+        encoder = tiny_comet.build_encoder(tmp_path / "encoder", texts)
+        models = {"regression": tiny_comet.build_checkpoint(tmp_path / "regression", encoder),
+                  "referenceless": tiny_comet.build_checkpoint(tmp_path / "referenceless", encoder, referenceless=True)}
+    for kind, references in (("regression", [REFERENCE, PRESSTV]), ("referenceless", [])):
+        result = run_cli(*inputs_overrides(SOURCE, references, draft=DRAFT), "metrics=[comet]", f"comet.model={models[kind]}",
+                         f"comet.cache_dir={tmp_path / 'cache'}", "report.terminal=false", f"report.dir={tmp_path / kind}")
+        assert result.code == 0, result.err
+        loaded = load_report(tmp_path / kind)
+        assert loaded.system("draft").scores["comet"].ok
+        path = edit_report(tmp_path / kind, lambda data: data["systems"][0]["scores"]["comet"].update(
+            score=data["systems"][0]["scores"]["comet"]["score"] + 1e-6))
+        with pytest.raises(InputError, match="segment scores in") as error:
+            load_report(tmp_path / kind)
+        assert str(path) in str(error.value) and "comet" in str(error.value)
