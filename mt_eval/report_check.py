@@ -14,18 +14,38 @@ from typing import Any, List
 
 from .errors import InputError
 from .plain import label_problem
+from .report_seal import RUN_ID, SHA256
 
 
 class _Problem(Exception):
     pass
 
 
-def check_report(data: Any, origin: str) -> None:
-    """Raise InputError naming ``origin`` and the first bad field."""
+def check_report(data: Any, origin: str, sealed: bool = False) -> None:
+    """Raise InputError naming ``origin`` and the first bad field; ``sealed``
+    (schema 2.2 on) also requires the seal: the run id and, for the data
+    file the report names, its hash, size and row count."""
     try:
         _check(data)
+        if sealed:
+            _check_seal(data)
     except _Problem as problem:
         raise InputError(f"{origin}: not a usable mt-eval report: {problem}. Re-create it with mt-eval.") from None
+
+
+def _check_seal(data: dict) -> None:
+    run_id = _field(data, "run_id", str)
+    _expect(RUN_ID.match(run_id) is not None, "run_id", "a run id (32 hexadecimal digits)", run_id)
+    files = _field(data, "files", dict)
+    named = data.get("data", {}).get("segments", "segments.parquet") if isinstance(data.get("data", {}), dict) else None
+    _expect(isinstance(named, str) and named in files, "files", f"an entry for the data file {named!r} the report names", sorted(files))
+    for name, seal in files.items():
+        where = f"files.{name}"
+        _expect(isinstance(seal, dict), where, "an object", seal)
+        digest = _field(seal, "sha256", str, where + ".")
+        _expect(SHA256.match(digest) is not None, where + ".sha256", "sha256: and 64 hexadecimal digits", digest)
+        for key in ("bytes", "rows"):
+            _expect(_field(seal, key, int, where + ".") >= 0, f"{where}.{key}", "a whole number of 0 or more", seal[key])
 
 
 def _check(data: Any) -> None:
@@ -125,6 +145,7 @@ def _check_score(score: Any, where: str, segments: int) -> None:
         _expect(isinstance(ci, list) and len(ci) == 2, where + ".ci", "[low, high]", ci)
         for j, value in enumerate(ci):
             _finite(value, f"{where}.ci[{j}]")
+        _expect(ci[0] <= ci[1], where + ".ci", "[low, high] with low at most high", ci)
 
 
 def _field(container: dict, key: str, kind: type, prefix: str = "") -> Any:

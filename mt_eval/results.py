@@ -8,22 +8,31 @@ Bump ``SCHEMA_VERSION`` on any change a reader could notice.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Tuple
 
-from .errors import InputError, describe_os_error
+import numpy as np
+
+from .errors import InputError
 from .metric_info import MetricInfo
-from . import segment_table
+from . import report_seal, segment_table
 from .report_check import check_report
+from .report_seal import FileSeal
 
 # 2.0: texts, outputs and sufficient statistics moved from report.json to
 # segments.parquet beside it (see segment_table). 1.x reports still load.
 # 2.1: ``metric_info``, each metric's facts (label, direction, digits,
 # scale, tie tolerance) as the metric declared them; 2.0 and 1.x reports are
 # given them from the metric registry when they load.
-SCHEMA_VERSION = "2.1"
-READABLE_MAJORS = ("1", "2")
+# 2.2: ``metric_info.*.identity`` (every option that can change a score,
+# what the gate and merge compare), and the seal: ``run_id`` and ``files`` (each data file's content hash,
+# size and row count); loading verifies them (see report_seal).
+# Every older report is upgraded when it loads: a RunResult always holds the
+# current layout, and is written as the current schema.
+SCHEMA_VERSION = "2.2"
+SEALED_SINCE = (2, 2)
 
 
 @dataclass
@@ -145,12 +154,24 @@ class RunResult:
     config: Dict[str, Any] = field(default_factory=dict)
     tool: Dict[str, str] = field(default_factory=dict)
     created: str = ""
+    # The layout this object holds: always the current one (older reports
+    # are upgraded when they load, so nothing is written under an old label).
     schema_version: str = SCHEMA_VERSION
     # Settings of the statistics, and whether the test set is too small for them.
     statistics: Dict[str, Any] = field(default_factory=dict)
     comparisons: List[Dict[str, Any]] = field(default_factory=list)
     # Each metric's facts as it declared them (see metrics.base.MetricInfo).
     metric_info: Dict[str, MetricInfo] = field(default_factory=dict)
+    # The seal of the report set this result was last written as or read
+    # from: its run id, and each data file's hash, size and row count
+    # (reports.files sets them when it renders a set; empty before that, and
+    # for a report older than schema 2.2).
+    run_id: str = ""
+    files: Dict[str, FileSeal] = field(default_factory=dict)
+    # The report.json it was read from, and the file its texts and
+    # statistics were read from ("" when not read from files).
+    origin: str = field(default="", compare=False)
+    data_origin: str = field(default="", compare=False)
 
     def info(self, metric: str) -> MetricInfo:
         """The facts of one of the run's metrics: as recorded, or (for a
@@ -167,7 +188,9 @@ class RunResult:
 
     def to_dict(self) -> Dict[str, Any]:
         return {
-            "schema_version": self.schema_version,
+            "schema_version": SCHEMA_VERSION,  # to_dict writes the current layout, whatever was read
+            "run_id": self.run_id,
+            "files": {name: seal.to_dict() for name, seal in self.files.items()},
             "tool": self.tool,
             "created": self.created,
             "testset": {key: value for key, value in asdict(self.testset).items() if key != "texts"},
@@ -187,7 +210,8 @@ class RunResult:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "RunResult":
         return cls(
-            schema_version=data["schema_version"],
+            run_id=data.get("run_id", ""),
+            files={name: FileSeal.from_dict(seal) for name, seal in (data.get("files") or {}).items()},
             tool=data.get("tool", {}),
             created=data.get("created", ""),
             testset=TestSetInfo.from_dict(data["testset"]),
@@ -200,45 +224,87 @@ class RunResult:
         )
 
     @classmethod
-    def load(cls, path: str | Path) -> "RunResult":
-        """Read a ``report.json``, checking every field the gate uses; a
-        missing, unreadable, truncated, foreign or malformed file is an
-        InputError naming the file and the field."""
-        path = Path(path)
-        text = read_text(path, "report file")
+    def load(cls, path: str | Path, verify: Optional[Callable[["RunResult"], None]] = None) -> "RunResult":
+        """Read a report set from its ``report.json`` (or the folder holding
+        it), checking every field the gate uses and the seal of every data
+        file beside it; a missing, unreadable, truncated, foreign, special or
+        malformed file is an InputError naming the file and the field.
+        ``verify`` checks the result further (report_loader recomputes the
+        scores) while the set is still open. The result holds the current
+        layout whatever schema was read."""
+        return report_seal.read_set(Path(path), lambda opened: cls._read(opened, verify))
+
+    @classmethod
+    def _read(cls, opened: report_seal.OpenSet, verify: Optional[Callable[["RunResult"], None]]) -> "RunResult":
+        path = opened.report_path
+        text = _decode(opened.read_report(), path)
         try:
             data = json.loads(text, parse_constant=_reject_constant)
-        except (json.JSONDecodeError, ValueError) as error:
+        except (json.JSONDecodeError, ValueError, RecursionError) as error:
             raise InputError(f"{path}: not a readable report.json ({error}). Was the file truncated? Re-create it with mt-eval.") from None
         if not isinstance(data, dict) or "schema_version" not in data:
             raise InputError(f"{path}: not an mt-eval report (no schema_version).")
-        major = str(data["schema_version"]).split(".")[0]
-        if major not in READABLE_MAJORS:
-            raise InputError(f"{path}: report schema {data['schema_version']} cannot be read by this mt-eval (schema {SCHEMA_VERSION}).")
-        check_report(data, str(path))
-        if major != "1":  # texts and statistics live beside it
+        version = _schema(data["schema_version"], path)
+        sealed = version >= SEALED_SINCE
+        check_report(data, str(path), sealed)
+        if version[0] == 1:  # texts and statistics inside report.json, as lists
+            _upgrade_from_1(data)
+            for key in ("run_id", "files"):
+                data.pop(key, None)  # schema 1 had no seal; a seal pasted in vouches for nothing
+        else:  # texts and statistics live beside it
             name = (data.get("data") or {}).get("segments", segment_table.FILE_NAME)
             if not isinstance(name, str) or "/" in name or "\\" in name or name in ("", ".", ".."):
                 raise InputError(f"{path}: data.segments must be a file name beside the report, found {name!r}.")
-            data = segment_table.read_into(data, path.parent / name)
+            seal = FileSeal.from_dict(data["files"][name]) if sealed else None
+            raw = opened.read_data(name, seal)
+            data = segment_table.read_into(data, raw, opened.folder / name, path, data["run_id"] if sealed else None,
+                                           seal.rows if seal is not None else None)
+            if not sealed:
+                data.pop("run_id", None)
+                data.pop("files", None)
         try:
-            return cls.from_dict(data)
+            result = cls.from_dict(data)
         except (KeyError, TypeError) as error:
             raise InputError(f"{path}: the report is incomplete or malformed (missing or unexpected field {error}).") from None
+        result.origin = str(path)
+        result.data_origin = str(path if version[0] == 1 else opened.folder / name)
+        if verify is not None:
+            verify(result)
+        return result
+
+
+def _schema(version: Any, path: Path) -> Tuple[int, int]:
+    """(major, minor) of a schema this version reads: 1.x, 2.0 up to ours."""
+    current = tuple(int(part) for part in SCHEMA_VERSION.split("."))
+    match = re.fullmatch(r"(\d{1,4})\.(\d{1,4})", version) if isinstance(version, str) else None
+    if match is None:
+        raise InputError(f"{path}: schema_version {version!r} is not a schema version of mt-eval's reports (e.g. {SCHEMA_VERSION!r}).")
+    parsed = (int(match.group(1)), int(match.group(2)))
+    if parsed > current:
+        raise InputError(f"{path}: report schema {version} is newer than this mt-eval reads (up to {SCHEMA_VERSION}); upgrade mt-eval to read it.")
+    if parsed[0] < 1:
+        raise InputError(f"{path}: report schema {version} cannot be read by this mt-eval (schema {SCHEMA_VERSION}).")
+    return parsed
+
+
+def _upgrade_from_1(data: Dict[str, Any]) -> None:
+    """Schema 1 kept statistics inside report.json as lists of rows; the
+    current layout holds them as arrays, as read from segments.parquet."""
+    for system in data["systems"]:
+        for score in system["scores"].values():
+            if score.get("stats") is not None:
+                score["stats"] = np.asarray(score["stats"], dtype=np.float64).reshape(len(score["stats"]), -1)
 
 
 def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
-def read_text(path: Path, what: str) -> str:
-    """A whole text file, with every way it can fail as an InputError."""
+def _decode(data: bytes, path: Path) -> str:
     try:
-        return path.read_bytes().decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise InputError(f"{path}: the {what} is not UTF-8 text (byte {error.start}).") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read the {what}: {describe_os_error(error)}.") from None
+        raise InputError(f"{path}: the report file is not UTF-8 text (byte {error.start}).") from None
 
 
 def _fallback_info(run: RunResult, metric: str) -> MetricInfo:

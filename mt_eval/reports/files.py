@@ -2,7 +2,10 @@
 
 All files of a run are rendered first, then written as one set by
 ``report_set``: a run that fails or is interrupted leaves the earlier set
-as it was, never a mix.
+as it was, never a mix. Each rendering of a set is sealed (see
+``report_seal``): a new run id, written into report.json and the data file,
+and report.json records the data file's hash, size and row count, so the
+data file is rendered first.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError
 from ..plain import markdown_cell
-from .. import segment_table
+from .. import report_seal, segment_table
 from ..results import RunResult
 from .summary import Cell, summarize
 
@@ -120,11 +123,23 @@ def report_file_names() -> List[str]:
 
 
 def render_files(result: RunResult, formats: Sequence[str], html_segments: Optional[int] = None) -> Dict[str, Union[str, bytes]]:
-    """Render every requested format: file name → content."""
+    """Render every requested format: file name → content. Stamps
+    ``result`` with the set's seal (run id and data file seals)."""
+    formats = check_formats(formats)
     rendered: Dict[str, Union[str, bytes]] = {}
-    for fmt in check_formats(formats):
+    result.run_id = report_seal.new_run_id()
+    result.files = {}
+    early: Dict[str, bytes] = {}
+    if any(name == segment_table.FILE_NAME for fmt in formats for name, _ in RENDERERS[fmt]):
+        early[segment_table.FILE_NAME] = render_segments_parquet(result)
+        result.files[segment_table.FILE_NAME] = report_seal.seal_of(early[segment_table.FILE_NAME],
+                                                                    len(result.systems) * result.testset.segments)
+    for fmt in formats:
         for filename, renderer in RENDERERS[fmt]:
             if filename in rendered:  # segments.parquet serves two formats
                 continue
-            rendered[filename] = render_html(result, html_segments) if renderer is render_html else renderer(result)
+            if filename in early:
+                rendered[filename] = early[filename]
+            else:
+                rendered[filename] = render_html(result, html_segments) if renderer is render_html else renderer(result)
     return rendered

@@ -22,7 +22,7 @@ LAYERS = [
     {"mt_eval.metrics"},
     {"mt_eval.testset", "mt_eval.stats"},
     {"mt_eval.flags", "mt_eval.inputs", "mt_eval.normalize"},
-    {"mt_eval.results", "mt_eval.report_check", "mt_eval.segment_table", "mt_eval.metric_info"},
+    {"mt_eval.results", "mt_eval.report_check", "mt_eval.segment_table", "mt_eval.report_seal", "mt_eval.metric_info"},
     {"mt_eval.plain", "mt_eval.errors", "mt_eval.version"},
 ]
 
