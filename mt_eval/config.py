@@ -209,8 +209,10 @@ def as_run_config(config: Any) -> DictConfig:
     try:
         if is_dataclass(config) and not isinstance(config, type):
             checked = OmegaConf.structured(config)
-        elif isinstance(config, DictConfig) and config._metadata.object_type is RunConfig:
-            checked = config  # composed against the schema (Hydra, the API): a key missing here was removed
+        elif isinstance(config, DictConfig) and config._metadata.object_type not in (None, dict):
+            # Composed against the schema (Hydra, the API): a key missing here was removed. (In a
+            # launcher's worker process the schema class is the worker's own copy: compared by keys.)
+            checked = config
         elif isinstance(config, Mapping):
             plain = config if isinstance(config, DictConfig) else OmegaConf.create(dict(config))
             checked = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
