@@ -30,7 +30,7 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from omegaconf import OmegaConf, open_dict
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import RunConfig, config_error, known_keys, unknown_key_message
@@ -136,7 +136,15 @@ def score(
     overrides = _names("overrides", overrides)
     _check_options(options, given)
     try:
-        config = OmegaConf.merge(OmegaConf.structured(RunConfig), values, options)
+        config = OmegaConf.merge(OmegaConf.structured(RunConfig), values)
+        for key, value in options.items():  # one at a time, so that an error names its option
+            try:
+                config = OmegaConf.merge(config, {key: value})
+            except OmegaConfBaseException as error:
+                if getattr(error, "full_key", None):
+                    raise
+                raise ConfigError(f"{key}={value!r}: {str(error).splitlines()[0]}"
+                                  + (" (a group of keys: give a mapping of them)" if isinstance(OmegaConf.select(config, key), DictConfig) else "")) from None
         for override in overrides:
             _apply(config, override, given)
     except OmegaConfBaseException as error:

@@ -155,6 +155,7 @@ def _check_job(config: DictConfig, dir_key: str, subdir_key: Optional[str], fold
     check_config(task)
     check_gate_settings(task.gate, task.stats)
     if folders:
+        _check_creatable(subdir_key or dir_key, str(output))  # made even when Hydra writes nothing into it
         for key, folder in _written_folders(config, output, subdir_key or dir_key):
             _check_folder(key, folder)
 
@@ -187,6 +188,20 @@ def _check_folder(key: str, folder: str) -> None:
             "(the root, your home, the working directory or above it, or a repository). Name a folder for the run, "
             "e.g. hydra.run.dir=reports/run1 (hydra.sweep.dir for -m), or keep Hydra's files out with hydra.output_subdir=null."
         )
+    _check_creatable(key, folder)
+
+
+def _check_creatable(key: str, folder: str) -> None:
+    """Hydra makes the folder (and its parents) before anything else: a file
+    in the way or an unwritable parent would end the run in Hydra's traceback."""
+    resolved = Path(os.path.realpath(folder))
+    existing = resolved
+    while not existing.exists() and existing.parent != existing:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise ConfigError(f"{key}: {existing} is a file, so Hydra cannot make its folder {resolved} there. Name a folder.")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError(f"{key}: {existing} is not writable, so Hydra cannot write its files into {resolved}. Name a writable folder.")
 
 
 def _selected(config: DictConfig, key: str, required: bool = True) -> str:

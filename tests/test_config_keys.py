@@ -181,6 +181,15 @@ def test_hydra_never_writes_into_the_root(run_cli, tmp_path, monkeypatch):
             shutil.rmtree(f"/{probe}")
 
 
+@pytest.mark.parametrize("how", ["hydra.run.dir={}", "hydra.run.dir={}/sub hydra.output_subdir=null", "-m hydra.sweep.dir={}"])
+def test_a_file_where_hydra_would_make_its_folder_is_one_message(run_cli, hostile_tree, how):
+    blocker = hostile_tree / "work" / "sub" / "a-file"
+    blocker.write_text("mine\n")
+    arguments = how.format(blocker).split()
+    refused(run_cli(*arguments[:1], f"report.dir={hostile_tree / 'elsewhere'}", *arguments[1:]), "is a file")
+    assert blocker.read_text() == "mine\n"
+
+
 def test_a_run_folder_of_its_own_is_written_as_before(run_cli, hostile_tree):
     result = run_cli(f"hydra.run.dir={hostile_tree / 'work' / 'sub' / 'runs' / 'a'}", "report.dir=${hydra:runtime.output_dir}",
                      "metrics=[bleu]", "report.terminal=false")
@@ -245,6 +254,16 @@ def test_every_argument_of_score_has_its_type_checked(argument, value):
     with pytest.raises(mt_eval.MtEvalError) as caught:
         api_call(**{argument: value})
     assert argument in str(caught.value) or argument == "overrides", str(caught.value)
+
+
+@pytest.mark.parametrize("key", [k for k in KEYS if "." not in k and k != "metrics"])  # metrics is an argument
+def test_every_option_of_score_has_its_type_checked(key):
+    import mt_eval
+
+    for value in (object(), {1, 2}, b"x", lambda: 1, "not-a-" + key if key != "merge" else 3, [object()]):
+        with pytest.raises(mt_eval.MtEvalError) as caught:
+            api_call(**{key: value})
+        assert key in str(caught.value), (value, str(caught.value))
 
 
 def test_system_names_are_compared_as_text():
