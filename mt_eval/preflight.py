@@ -51,6 +51,10 @@ def check_command_line(arguments: Sequence[str], task_function: Callable[..., An
     args = get_args_parser().parse_args(list(arguments))  # a malformed option: argparse's usage line, exit 2
     if args.help or args.hydra_help or args.info or args.shell_completion or args.experimental_rerun:
         return
+    if args.run + args.multirun + (args.cfg is not None) > 1:  # Hydra would raise this with a traceback
+        raise ConfigError("give only one of --run, --multirun (-m) and --cfg.")
+    if args.resolve and not args.cfg:
+        raise ConfigError("--resolve works only with --cfg (mt-eval --cfg job --resolve).")
     overrides = list(args.overrides)
     _check_syntax(overrides)
     with _hydra(args, task_function) as hydra:
@@ -65,8 +69,8 @@ def check_command_line(arguments: Sequence[str], task_function: Callable[..., An
         master = _compose(lambda: hydra.compose_config(name, overrides, run_mode=mode), overrides)
         _check_folder("hydra.sweep.dir", _selected(master, "hydra.sweep.dir"))  # multirun.yaml goes there
         jobs = _sweep_jobs(master, hydra.config_loader)
-        if jobs is None:  # another sweeper makes its jobs as it goes: each is checked when it starts
-            _check_job(master, "hydra.sweep.dir", "hydra.sweep.subdir")
+        if jobs is None:  # another sweeper makes its jobs as it goes: each is checked again when it starts
+            _check_job(master, "hydra.sweep.dir", None, folders=False)
         for number, job in enumerate(jobs or []):
             try:
                 config = _compose(functools.partial(hydra.config_loader.load_sweep_config, master, list(job)), job)
@@ -114,7 +118,6 @@ def _hydra(args: Any, task_function: Callable[..., Any]) -> Iterator[Any]:
 
         search_path.prepend(provider="command-line", path=f"file://{directory}", anchor=SearchPathQuery(provider="schema"))
     previous = HydraConfig.instance().cfg
-    GlobalHydra.instance().clear()
     try:
         yield _compose(lambda: Hydra.create_main_hydra2(task_name=detect_task_name(calling_file, calling_module), config_search_path=search_path))
     finally:

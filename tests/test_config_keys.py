@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -34,10 +35,9 @@ def guarded(run_cli, tmp_path, monkeypatch):
     work.mkdir()
     monkeypatch.chdir(work)
 
-    def run(*args: str):
+    def run(*args: str, flags: Sequence[str] = ()):
         before = files_under(tmp_path)
-        flags = [a for a in args if a.startswith("-") and "=" not in a]  # -m before the overrides, as argparse wants it
-        result = run_cli(*flags, f"report.dir={tmp_path / 'report'}", *[a for a in args if a not in flags])
+        result = run_cli(*flags, f"report.dir={tmp_path / 'report'}", *args)  # options before the overrides, as argparse wants
         assert files_under(tmp_path) == before, f"{args} wrote {files_under(tmp_path) - before}"
         return result
 
@@ -122,10 +122,16 @@ def test_a_system_can_still_be_added_to_the_mapping(run_cli, tmp_path):
 
 
 def test_a_sweep_is_checked_job_by_job_before_it_starts(guarded, tmp_path):
-    result = guarded("-m", f"hydra.sweep.dir={tmp_path / 'sweep'}", "bleu.tokenize=13a,intl", "+gate.max_drop.blue=0.5,1")
+    result = guarded(f"hydra.sweep.dir={tmp_path / 'sweep'}", "bleu.tokenize=13a,intl", "+gate.max_drop.blue=0.5,1", flags=["-m"])
     refused(result, "multirun job 0", "unknown key 'gate.max_drop.blue'")
-    result = guarded("-m", f"hydra.sweep.dir={tmp_path / 'sweep'}", "stats.resamples=1000,10", "gate.require_significance=true")
+    result = guarded(f"hydra.sweep.dir={tmp_path / 'sweep'}", "stats.resamples=1000,10", "gate.require_significance=true", flags=["-m"])
     refused(result, "multirun job 1", "stats.resamples=10")
+
+
+@pytest.mark.parametrize("flags", [["--cfg", "job", "-m"], ["--resolve"], ["--run", "-m"], ["--config-name", "nope"],
+                                   ["--config-dir", "/nonexistent-config-folder"]])
+def test_hydras_own_options_misused_are_one_message(guarded, flags):
+    refused(guarded(flags=flags))
 
 
 def test_cfg_shows_only_a_config_that_would_run(run_cli):
