@@ -18,8 +18,10 @@ plain text, .jsonl/.csv/.tsv/.parquet with ``#column``, a saved dataset).
 use the CLI's keys, as ``overrides`` ("key=value" strings) or keyword
 arguments (``bleu={"tokenize": "intl"}``, ``jobs=1``, ``gate={...}``,
 ``report={"dir": ...}``, ``merge=[...]``): every key the CLI takes is
-honoured, through the same ``run`` function. Errors are mt-eval's own
-exceptions (``mt_eval.InputError``, ``mt_eval.ConfigError``).
+honoured, through the same ``run`` function, and what cannot be honoured
+(``report={"terminal": True}``, a key given both as an argument and an
+option) is refused. Every argument's type is checked. Errors are
+mt-eval's own exceptions (``mt_eval.InputError``, ``mt_eval.ConfigError``).
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Union
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict
 from omegaconf.errors import OmegaConfBaseException
 
 from .config import RunConfig, config_error, known_keys, unknown_key_message
-from .errors import ConfigError, did_you_mean
+from .errors import ConfigError, InputError, did_you_mean
 from .gate import GateResult
 from .inputs import MEMORY_PREFIX
 from .results import RunResult
@@ -116,46 +118,156 @@ def score(
 ) -> Result:
     """Score ``systems`` against ``references`` for ``source``; see the module
     doc. ``source`` may be left out only with ``merge=[...]``, which merges
-    report sets scored elsewhere instead of scoring."""
-    memory: Dict[str, List[str]] = {}
-
-    def spec(value: Lines, key: str) -> str:
-        if isinstance(value, (str, os.PathLike)):
-            return os.fspath(value)
-        if isinstance(value, Sequence):
-            memory[f"{MEMORY_PREFIX}{key}"] = list(value)
-            return f"{MEMORY_PREFIX}{key}"
-        raise ConfigError(f"{key}: expected a list of strings or a path, found {type(value).__name__}.")
-
-    metrics = [metrics] if isinstance(metrics, str) else metrics  # one metric, as the CLI's metrics=bleu
-    overrides = [overrides] if isinstance(overrides, str) else overrides
-    if isinstance(references, (str, os.PathLike)):
-        raise ConfigError("references: a list of reference streams, as sacrebleu takes them: references=[ref_lines] or ['ref.en'].")
-    named: Union[Dict[str, str], List[str]]
-    if isinstance(systems, Mapping):
-        named = {str(key): spec(value, f"systems.{key}") for key, value in systems.items()}
-    else:
-        named = [spec(value, f"systems[{i}]") for i, value in enumerate(systems)]
-    config = OmegaConf.structured(RunConfig)
-    values: Dict[str, Any] = {
-        "testset": {"name": name, "source": spec(source, "source") if source is not None else None,
-                    "references": [spec(r, f"references[{i}]") for i, r in enumerate(references)], "systems": named},
-        "report": {"dir": None, "terminal": False},
+    report sets scored elsewhere instead of scoring. Every argument's type
+    is checked (a ConfigError or InputError names it), and every option is
+    honoured or refused."""
+    inputs = _Inputs()
+    testset: Dict[str, Any] = {
+        "name": _optional_text("name", name),
+        "source": inputs.lines(source, "source") if source is not None else None,
+        "references": inputs.references(references),
+        "systems": inputs.systems(systems),
     }
+    given = {"testset.source": source is not None, "testset.references": bool(testset["references"]),
+             "testset.systems": bool(testset["systems"]), "testset.name": name is not None, "metrics": metrics is not None}
+    values: Dict[str, Any] = {"testset": testset, "report": {"dir": None, "terminal": False}}
     if metrics is not None:
-        values["metrics"] = list(metrics)
+        values["metrics"] = _names("metrics", metrics)
+    overrides = _names("overrides", overrides)
+    _check_options(options, given)
     try:
-        config = OmegaConf.merge(config, values, options)
+        config = OmegaConf.merge(OmegaConf.structured(RunConfig), values)
+        for key, value in options.items():  # one at a time, so that an error names its option
+            try:
+                config = OmegaConf.merge(config, {key: value})
+            except OmegaConfBaseException as error:
+                if getattr(error, "full_key", None):
+                    raise
+                raise ConfigError(f"{key}={value!r}: {str(error).splitlines()[0]}"
+                                  + (" (a group of keys: give a mapping of them)" if isinstance(OmegaConf.select(config, key), DictConfig) else "")) from None
         for override in overrides:
-            key, sep, value = str(override).partition("=")
-            if not sep:
-                raise ConfigError(f"overrides: {override!r} is not KEY=VALUE.")
-            if key not in known_keys():
-                raise ConfigError(unknown_key_message(key))
-            OmegaConf.update(config, key, _parse(value), merge=False)
+            _apply(config, override, given)
     except OmegaConfBaseException as error:
         raise config_error(error) from None
-    return Result(run(config, memory=memory))
+    if config.report.terminal:
+        raise ConfigError("report.terminal: the Python API never prints. Show result.table(), or run the mt-eval command for the terminal view.")
+    return Result(run(config, memory=inputs.memory))
+
+
+# Where an argument of score() and a config key say the same thing: set once.
+_ARGUMENT_OF = {"testset.source": "source", "testset.references": "references", "testset.systems": "systems",
+                "testset.name": "name", "metrics": "metrics"}
+
+
+def _check_options(options: Mapping[str, Any], given: Mapping[str, bool]) -> None:
+    top = [key for key in known_keys() if "." not in key]
+    for key, value in options.items():
+        if key not in top:
+            raise ConfigError(f"{unknown_key_message(key)} (score() takes the arguments source, references, systems, metrics, "
+                              "overrides and name, and the config's top-level keys as keyword options.)")
+        if key == "testset" and isinstance(value, Mapping):
+            for inner in value:
+                _check_once(f"testset.{inner}", "the option testset=", given)
+
+
+def _check_once(key: str, where: str, given: Mapping[str, bool]) -> None:
+    if given.get(key):
+        raise ConfigError(f"{key} is given twice: by the argument {_ARGUMENT_OF[key]}= and by {where}. Give it once.")
+
+
+def _apply(config: Any, override: str, given: Mapping[str, bool]) -> None:
+    """One "key=value" string, as the CLI would apply it to the schema."""
+    key, sep, value = override.partition("=")
+    key = key.strip()
+    if key.startswith("~"):
+        raise ConfigError(f"overrides: {override!r} would remove {key[1:]}; mt-eval's keys cannot be removed. Give it a value instead.")
+    if not sep:
+        raise ConfigError(f"overrides: {override!r} is not KEY=VALUE.")
+    key = key.lstrip("+")  # '+' or '++' adds nothing here either: only the schema's keys exist
+    free = key.startswith("testset.systems.")  # a free mapping of system names, as on the command line
+    if key not in known_keys() and not free:
+        raise ConfigError(unknown_key_message(key))
+    _check_once("testset.systems" if free else key, f"the override {override!r}", given)
+    if free:
+        with open_dict(config):
+            OmegaConf.update(config, key, _parse(value), merge=False)
+    else:
+        OmegaConf.update(config, key, _parse(value), merge=False)
+
+
+def _optional_text(argument: str, value: Any) -> Optional[str]:
+    if value is not None and not isinstance(value, str):
+        raise ConfigError(f"{argument}: expected a string or None, found {type(value).__name__} {value!r}.")
+    return value
+
+
+def _names(argument: str, value: Any) -> List[str]:
+    """``metrics`` or ``overrides``: one string or a list of strings."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
+        raise ConfigError(f"{argument}: expected a string or a list of strings, found {type(value).__name__}.")
+    for index, item in enumerate(value):
+        if not isinstance(item, str):
+            raise ConfigError(f"{argument}[{index}]: expected a string, found {type(item).__name__} {item!r}.")
+    return list(value)
+
+
+class _Inputs:
+    """Inputs given as paths or as lists of segments (kept in memory, named
+    ``memory:KEY`` in the config), each checked for its shape."""
+
+    def __init__(self) -> None:
+        self.memory: Dict[str, List[str]] = {}
+
+    def lines(self, value: Any, argument: str, key: str = "") -> str:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, os.PathLike):
+            path = os.fspath(value)
+            if isinstance(path, str):
+                return path
+        if isinstance(value, (bytes, bytearray, memoryview)) or isinstance(value, os.PathLike):
+            raise ConfigError(f"{argument}: bytes, not text. Decode them first (data.decode('utf-8').splitlines()), or give a path as a string.")
+        if isinstance(value, Mapping) or not isinstance(value, Sequence):
+            raise ConfigError(f"{argument}: expected a list of strings (one segment each) or a path, found {type(value).__name__}.")
+        for index, segment in enumerate(value):
+            if not isinstance(segment, str):
+                raise InputError(f"{argument}[{index}]: expected a string (one segment), found {type(segment).__name__} {segment!r}.")
+        key = f"{MEMORY_PREFIX}{key or argument}"
+        self.memory[key] = list(value)
+        return key
+
+    def references(self, value: Any) -> List[str]:
+        if isinstance(value, (str, os.PathLike, bytes, bytearray, Mapping)) or not isinstance(value, Sequence):
+            raise ConfigError("references: a list of reference streams, as sacrebleu takes them: references=[ref_lines] or ['ref.en']"
+                              f"; found {type(value).__name__}.")
+        return [self.lines(stream, f"references[{index}]") for index, stream in enumerate(value)]
+
+    def systems(self, value: Any) -> Union[Dict[str, str], List[str]]:
+        if isinstance(value, Mapping):
+            named: Dict[str, str] = {}
+            keys: Dict[str, Any] = {}
+            for key, lines in value.items():
+                if isinstance(key, bool) or not isinstance(key, (str, int)):
+                    raise ConfigError(f"systems: a system's name must be a string, found {type(key).__name__} {key!r}.")
+                text = str(key)
+                if text in keys:  # names are compared as the reports write them: as text
+                    raise ConfigError(f"systems: {keys[text]!r} and {key!r} are one name once written as text ({text!r}). Give every system its own name.")
+                keys[text] = key
+                named[text] = self.lines(lines, f"systems[{text!r}]", f"systems.{text}")
+            return named
+        if isinstance(value, (str, os.PathLike, bytes, bytearray)) or not isinstance(value, Sequence):
+            raise ConfigError(f"systems: a mapping {{name: segments or path}}, or a list of paths named by file stem; found {type(value).__name__}"
+                              + (". For one file: systems=[path]." if isinstance(value, (str, os.PathLike)) else "."))
+        paths = []
+        for index, item in enumerate(value):
+            if not isinstance(item, (str, os.PathLike)) or isinstance(os.fspath(item), bytes):
+                what = "a list of segments has no name" if isinstance(item, Sequence) and not isinstance(item, (bytes, bytearray)) else f"found {type(item).__name__}"
+                raise ConfigError(f"systems[{index}]: {what}. A list of systems holds paths (named by file stem); "
+                                  "give segments with a name: systems={'mine': segments}.")
+            paths.append(os.fspath(item))
+        return paths
 
 
 def _parse(value: str) -> Any:

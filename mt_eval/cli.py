@@ -1,7 +1,9 @@
 """The ``mt-eval`` command: the thin edge around ``run.run``.
 
-Compose the config with Hydra, call the run, show the outcome, and map it
-to an exit code: 0 the run completed; 1 the regression gate found a
+Check the command line as Hydra will run it (``preflight``: every job's
+composed config against the schema, and the folders Hydra writes, before
+Hydra writes anything), compose the config with Hydra, call the run, show
+the outcome, and map it to an exit code: 0 the run completed; 1 the regression gate found a
 regression; 2 bad input, configuration or environment (one message on
 stderr, no traceback; Hydra's own override and composition errors too,
 where Hydra itself would use 1); 3 a bug in mt-eval (the traceback is
@@ -24,10 +26,11 @@ from rich.console import Console
 from rich.text import Text
 
 from . import multirun
-from .config import known_keys, register_configs, unknown_key_message
+from .config import check_config, register_configs
 from .console import SafeStream, make_console, progress_factory, say
 from .errors import ConfigError, MtEvalError
 from .metrics import unavailable_metrics
+from .preflight import check_command_line
 from .reports import gate_report
 from .reports.terminal import render
 from .runner import Outcome, run
@@ -52,6 +55,7 @@ def execute(config: DictConfig, console: Optional[Console] = None) -> int:
     """Run, show the outcome, return the exit code."""
     console = console or make_console()
     try:
+        check_config(config)  # before anything reads it (report.dir for the job's folder)
         outcome = run(config, report_dir=multirun.job_report_dir(config), progress=progress_factory(console))
     except MtEvalError as error:
         say(str(error))
@@ -95,30 +99,6 @@ def _on_sigterm(signum: int, frame: object) -> None:
     raise Terminated()
 
 
-# Hydra's own options that take a value (the next argument).
-_HYDRA_OPTIONS_WITH_VALUE = ("--cfg", "-c", "--package", "-p", "--config-name", "-cn", "--config-path", "-cp", "--config-dir", "-cd")
-
-
-def _check_override_keys(arguments: List[str]) -> None:
-    """A misspelt key gets mt-eval's "did you mean", before Hydra's advice to
-    add it with '+' (which would only fail later)."""
-    keys = set(known_keys())
-    skip_next = False
-    for argument in arguments:
-        if skip_next:
-            skip_next = False
-            continue
-        if argument in _HYDRA_OPTIONS_WITH_VALUE:
-            skip_next = True
-            continue
-        if argument.startswith("-") or "=" not in argument:
-            continue
-        key = argument.split("=", 1)[0]
-        if key.startswith(("+", "~", "hydra", "testset.systems.")) or "/" in key or key in keys:
-            continue
-        raise ConfigError(unknown_key_message(key))
-
-
 def main() -> None:
     """Console-script entry point."""
     global _task_started
@@ -130,7 +110,8 @@ def main() -> None:
     for problem in unavailable_metrics().values():
         say(f"warning: {problem}")
     try:
-        _check_override_keys(arguments)
+        # Composed and checked as Hydra will run it, before Hydra writes its files.
+        check_command_line(arguments, _hydra_entry)
     except ConfigError as error:
         say(str(error))
         raise SystemExit(EXIT_BAD_INPUT) from None

@@ -12,14 +12,15 @@ its keys without a change here.
 
 from __future__ import annotations
 
-import secrets
 import difflib
+import re
+import secrets
 from dataclasses import dataclass, field, is_dataclass, make_dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
 
-from omegaconf import MISSING, DictConfig, OmegaConf
+from omegaconf import MISSING, DictConfig, ListConfig, OmegaConf
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import ConfigError
@@ -201,20 +202,112 @@ def register_configs() -> None:
 
 # ------------------------------------------------------------------ keys
 def as_run_config(config: Any) -> DictConfig:
-    """A validated DictConfig of the RunConfig schema from a ``RunConfig``,
-    a plain mapping of the same keys, or a composed DictConfig; an unknown
-    key or a value of the wrong type is a ConfigError naming it (with the
-    closest real key)."""
-    if isinstance(config, DictConfig):
-        return config
+    """A checked DictConfig of the RunConfig schema from a ``RunConfig``, a
+    plain mapping of the same keys, or a composed DictConfig (see
+    ``check_config``): an unknown or removed key, or a value that does not
+    resolve to its type, is a ConfigError naming it."""
     try:
         if is_dataclass(config) and not isinstance(config, type):
-            return OmegaConf.structured(config)
-        if not isinstance(config, Mapping):
+            checked = OmegaConf.structured(config)
+        elif isinstance(config, DictConfig) and config._metadata.object_type not in (None, dict):
+            # Composed against the schema (Hydra, the API): a key missing here was removed. (In a
+            # launcher's worker process the schema class is the worker's own copy: compared by keys.)
+            checked = config
+        elif isinstance(config, Mapping):
+            plain = config if isinstance(config, DictConfig) else OmegaConf.create(dict(config))
+            checked = OmegaConf.merge(OmegaConf.structured(RunConfig), plain)
+        else:
             raise ConfigError(f"config: expected a RunConfig, a mapping of its keys or a composed config, found {type(config).__name__}.")
-        return OmegaConf.merge(OmegaConf.structured(RunConfig), OmegaConf.create(dict(config)))  # type: ignore[return-value]
     except OmegaConfBaseException as error:
         raise config_error(error) from None
+    check_config(checked)
+    return checked
+
+
+def check_config(config: DictConfig) -> None:
+    """The one check of a composed config against the schema, made once the
+    config is whole (after Hydra's composition, keys added with '+' or '++'
+    included; after the API's merge): every key exists in RunConfig, none
+    was removed with '~', and every value resolves, interpolations
+    included, to its declared type. ``hydra`` belongs to Hydra, and
+    ``testset.systems`` is a free mapping of system names. The first
+    failure is a ConfigError naming its key. It reads without writing, so
+    each entry point (the command's preflight and job, ``run``) calls it."""
+    _check_keys(config, OmegaConf.structured(RunConfig), "")
+    try:
+        merging = bool(config.merge)
+    except OmegaConfBaseException:
+        merging = False  # _check_values names the key
+    # A merge reads report sets, not the test set: its inputs may stay unset.
+    _check_values(config, "", unread="testset" if merging else None)
+
+
+PLUS_NOTE = "mt-eval reads only the keys it knows, so adding one with '+' or '++' does not help."
+
+
+def _check_keys(node: DictConfig, schema: DictConfig, prefix: str) -> None:
+    present, expected_keys = [str(key) for key in node.keys()], [str(key) for key in schema.keys()]
+    for key in present:
+        if key not in expected_keys and not (prefix == "" and key == "hydra"):
+            raise ConfigError(f"{unknown_key_message(prefix + key)} {PLUS_NOTE}")
+    for key in expected_keys:
+        if key not in present:
+            raise ConfigError(removed_key_message(f"{prefix}{key}"))
+    for key in present:
+        child, expected = node._get_node(key), schema._get_node(key)
+        if _is_section(expected) and isinstance(child, DictConfig) and not (child._is_interpolation() or child._is_none() or child._is_missing()):
+            _check_keys(child, expected, f"{prefix}{key}.")  # type: ignore[arg-type]
+
+
+def _is_section(node: Any) -> bool:
+    """A typed group of keys (a dataclass), as opposed to a value or a free mapping."""
+    return isinstance(node, DictConfig) and node._metadata.object_type not in (None, dict)
+
+
+def removed_key_message(key: str) -> str:
+    return (f"{key} was removed ('~{key}'), but every run reads it: mt-eval's keys cannot be removed. "
+            f"Give it a value instead ({key}=VALUE, or null where it may be empty).")
+
+
+def _check_values(node: Any, prefix: str, unread: Optional[str]) -> None:
+    """Read every value, which resolves its interpolation and checks the
+    result against the schema's type; a required value ('???') must be set."""
+    keys = list(node.keys()) if isinstance(node, DictConfig) else list(range(len(node)))
+    for key in keys:
+        name = str(key)
+        dotted = f"{prefix}[{name}]" if isinstance(node, ListConfig) else f"{prefix}{'.' if prefix else ''}{name}"
+        if prefix == "" and key in ("hydra", unread):
+            continue  # Hydra's own section; a section this run does not read
+        if OmegaConf.is_missing(node, key):
+            raise ConfigError(f"{dotted} is not set (it is required). Give it a value: {dotted}=VALUE.")
+        try:
+            value = node[key]
+        except OmegaConfBaseException as error:
+            if dotted == "report.dir" and _outside_hydra(node._get_node(key)):
+                continue  # the default run folder: the runner asks for a folder (or none) in its own words
+            raise ConfigError(unresolved_message(dotted, node._get_node(key), error)) from None
+        if isinstance(value, (DictConfig, ListConfig)) and not (value._is_none() or value._is_missing()):
+            _check_values(value, dotted, unread)
+
+
+def _outside_hydra(node: Any) -> bool:
+    from hydra.core.hydra_config import HydraConfig
+
+    return "${hydra:" in str(node._value()) and not HydraConfig.initialized()
+
+
+def unresolved_message(key: str, node: Any, error: Exception) -> str:
+    """E.g. "report.dir='${oc.env:UNSET}' cannot be resolved: Environment
+    variable 'UNSET' not found. Give report.dir a value, ..." """
+    raw = node._value() if node is not None else None
+    reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+    wrapped = re.match(r"^\w+ raised while resolving interpolation: (.*)$", reason)
+    if wrapped:
+        reason = wrapped.group(1).strip().strip('"')
+    if "Recursive interpolation" in reason:
+        reason = "it refers to itself (a loop of interpolations)"
+    shown = f"{key}={raw!r}" if isinstance(raw, str) else key
+    return f"{shown} cannot be resolved: {reason.rstrip('.')}. Give {key} a value, or an interpolation that resolves."
 
 
 def config_error(error: Exception) -> ConfigError:
@@ -230,9 +323,11 @@ def unknown_key_message(key: str) -> str:
     """"unknown key 'bleu.tokenise'. Did you mean 'bleu.tokenize'?", with
     the keys of the same section listed."""
     keys = known_keys()
-    close = difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
     section = key.split(".")[0]
     siblings = [k for k in keys if k.startswith(section + ".") and k.count(".") == key.count(".")]
+    # A key of the same depth first: 'testset.foo' is no misspelling of 'testset'.
+    close = difflib.get_close_matches(key, [k for k in keys if k.count(".") == key.count(".")], n=1, cutoff=0.6) \
+        or difflib.get_close_matches(key, keys, n=1, cutoff=0.6)
     listed = f" Keys under {section}: {', '.join(siblings)}." if siblings else f" Top-level keys: {', '.join(k for k in keys if '.' not in k)}."
     return f"unknown key {key!r}." + (f" Did you mean {close[0]!r}?" if close else "") + listed
 
@@ -263,4 +358,4 @@ def plain_config(config: DictConfig) -> Dict[str, Any]:
 
 __all__ = ["RunConfig", "TestSetConfig", "NormalizeConfig", "StatsConfig", "ReportConfig", "GateConfig", "GateSettings",
            "MetricThresholds", "BleuConfig", "ChrfConfig", "TerConfig", "CometConfig", "as_run_config", "config_error",
-           "known_keys", "unknown_key_message", "plain_config", "register_configs", "bundled_path", "bundled_systems"]
+           "known_keys", "unknown_key_message", "check_config", "removed_key_message", "unresolved_message", "plain_config", "register_configs", "bundled_path", "bundled_systems"]

@@ -31,7 +31,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, cast
 
 import numpy as np
 
-from . import signatures
+from . import significance_floor, signatures
 from . import stats as st
 from .analysis import statistics_matrices
 from .errors import ConfigError, InputError
@@ -98,8 +98,9 @@ class GateResult:
         return {"baseline": self.baseline_path, "failed": self.failed, "verdicts": [asdict(v) for v in self.verdicts], "notices": self.notices}
 
 
-def check_settings(settings: Any) -> None:
-    """Refuse thresholds that are not finite numbers in range, at config time."""
+def check_settings(settings: Any, stats_settings: Any) -> None:
+    """Refuse, at config time, thresholds that are not finite numbers in
+    range, and significance levels the resampling cannot reach."""
     for group, lowest in (("max_drop", 0.0), ("min", None)):
         for metric, value in _thresholds(settings, group).items():
             _check_number(f"gate.{group}.{metric}", value, lowest)
@@ -108,6 +109,10 @@ def check_settings(settings: Any) -> None:
     _check_number("gate.alpha", alpha, None)
     if not 0 < float(alpha) < 1:
         raise ConfigError(f"gate.alpha={alpha}: must be between 0 and 1 (exclusive), e.g. 0.05.")
+    resamples = significance_floor.check_stats_settings(stats_settings)
+    if bool(settings.require_significance):
+        # The gate's test is a paired bootstrap on stats.resamples, whatever stats.method says.
+        significance_floor.check_reachable("gate.alpha", float(alpha), "stats.resamples", resamples, "the gate's paired bootstrap")
 
 
 def _check_number(key: str, value: Any, lowest: Optional[float]) -> None:

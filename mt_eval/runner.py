@@ -137,7 +137,7 @@ def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
     check_formats(list(config.report.formats))
     if int(config.report.html_segments) < 1:
         raise ConfigError(f"report.html_segments={config.report.html_segments}: must be 1 or more (segments embedded in report.html).")
-    check_gate_settings(config.gate)
+    check_gate_settings(config.gate, config.stats)
     summary_name = _gate_file_name("gate.summary", config.gate.summary)
     junit_name = _gate_file_name("gate.junit", config.gate.junit)
     if summary_name == junit_name:

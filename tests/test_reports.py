@@ -53,9 +53,9 @@ def test_markdown_is_a_github_table(default_report):
 
 def test_multirun_with_joblib_writes_one_folder_per_job(tmp_path):
     completed = run_module("-m", "hydra/launcher=local_parallel", "bleu.tokenize=13a,intl", "metrics=[bleu]",
-                           "report.terminal=false", f"hydra.sweep.dir={tmp_path}", cwd=tmp_path)
+                           "report.terminal=false", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert completed.returncode == 0, completed.stderr
-    reports = sorted(tmp_path.glob("*/report.json"))
+    reports = sorted((tmp_path / "sweep").glob("*/report.json"))
     assert len(reports) == 2
     tokenizers = {json.loads(p.read_text())["config"]["bleu"]["tokenize"] for p in reports}
     assert tokenizers == {"13a", "intl"}
