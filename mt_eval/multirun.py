@@ -1,23 +1,31 @@
-"""Multirun (``mt-eval -m ...``): every job runs, and the sweep is summarised.
+"""Multirun (``mt-eval -m ...``): every job runs, each writes its own report
+folder, and the sweep is summarised.
 
 Each job records its outcome (overrides, exit code, report folder, corpus
 scores) in ``<sweep dir>/.mt-eval-jobs/<job>.json``: a file per job, so it
-works whichever launcher runs the jobs (in this process, joblib workers,
-SLURM nodes sharing the disk). Hydra's ``on_multirun_end`` callback
-(``SweepSummary``, registered in conf/config.yaml) then writes
-``summary.json`` and ``summary.md`` into the sweep folder, and the command
-exits with the worst job's code (3 a bug > 2 bad input > 1 regression > 0).
+works whichever launcher runs the jobs (in this process, forked processes,
+SLURM nodes sharing the disk). Hydra's callbacks (``SweepSummary``,
+registered in conf/config.yaml) draw an id for the sweep when it starts,
+have every job record it (first as "started", then with its outcome), and
+when the sweep ends write ``summary.json`` and ``summary.md`` into the
+sweep folder from this sweep's records only (a reused sweep folder holds
+earlier ones). A job that started but recorded no outcome was killed
+outright and counts as failed. The command exits with the worst job's code
+(3 a bug > 2 bad input, environment or killed > 1 regression > 0).
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import os
+import secrets
+import signal
 from pathlib import Path
-from typing import Any, Dict, List, Optional, cast
+from typing import Any, Dict, List, Optional, Tuple
 
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf
+from omegaconf import DictConfig, OmegaConf, open_dict, read_write
 from omegaconf.errors import OmegaConfBaseException
 
 from .errors import ConfigError, MtEvalError
@@ -25,7 +33,9 @@ from .plain import markdown_cell
 
 JOBS_FOLDER = ".mt-eval-jobs"
 SEVERITY = {0: 0, 1: 1, 2: 2, 3: 3}
+STARTED = "started"
 _worst: Optional[int] = None  # set by SweepSummary in the process that ran the sweep
+_sweep: Optional[str] = None  # this sweep's id, in the sweep's process and in every job of it
 
 
 def in_multirun() -> bool:
@@ -43,38 +53,118 @@ def record_job(config: DictConfig, code: int) -> None:
     from hydra.core.hydra_config import HydraConfig
 
     hydra = HydraConfig.get()
-    folder = Path(hydra.sweep.dir) / JOBS_FOLDER
     report_dir = _report_dir_of(config)
-    entry: Dict[str, Any] = {
-        "job": int(hydra.job.num),
+    _write_record(Path(str(hydra.sweep.dir)), int(hydra.job.num), {
         "overrides": list(hydra.overrides.task),
         "exit_code": int(code),
         "status": {0: "ok", 1: "regression", 2: "bad input", 3: "bug"}.get(int(code), f"exit {code}"),
         "report_dir": str(report_dir) if report_dir else None,
         "scores": _scores(report_dir),
-    }
+    })
+
+
+def record_lost_job(sweep_dir: Path, job: int, overrides: List[str], exitcode: Optional[int]) -> int:
+    """For a launcher: the job's process ended (``exitcode``, negative for a
+    signal) without handing back its outcome. Records it as failed unless
+    the job recorded an outcome itself, and returns the job's exit code."""
+    recorded = _read_record(sweep_dir / JOBS_FOLDER / f"{job}.json")
+    if recorded and recorded.get("sweep") == _sweep and recorded.get("exit_code") is not None:
+        return int(recorded["exit_code"])
+    code, status = lost_job_outcome(exitcode)
+    _write_record(sweep_dir, job, {"overrides": list(overrides), "exit_code": code, "status": status, "report_dir": None, "scores": {}})
+    return code
+
+
+def lost_job_outcome(exitcode: Optional[int]) -> Tuple[int, str]:
+    """Exit code and status of a job that ended without an outcome. SIGKILL
+    (the out-of-memory killer, or an operator) is the environment's doing:
+    2; a crash (another signal, or an exit without an outcome) is 3."""
+    if exitcode is None:
+        return 2, "killed: ended without recording an outcome (out of memory?)"
+    if exitcode < 0:
+        name = _signal_name(-exitcode)
+        if -exitcode == signal.SIGKILL:
+            return 2, f"killed by {name} (out of memory?)"
+        return 3, f"crashed ({name})"
+    return 3, f"ended with exit code {exitcode} without an outcome"
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _write_record(sweep_dir: Path, job: int, entry: Dict[str, Any]) -> None:
+    folder = sweep_dir / JOBS_FOLDER
+    record = {"job": job, "sweep": _sweep, **entry}
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        temporary = folder / f".{hydra.job.num}.json.tmp"
-        temporary.write_text(json.dumps(entry, ensure_ascii=False, allow_nan=False), encoding="utf-8")
-        os.replace(temporary, folder / f"{hydra.job.num}.json")
+        temporary = folder / f".{job}.json.{os.getpid()}.tmp"
+        temporary.write_text(json.dumps(record, ensure_ascii=False, allow_nan=False), encoding="utf-8")
+        os.replace(temporary, folder / f"{job}.json")
     except OSError:
         pass  # the summary will show the job as unrecorded; its own exit code stands
 
 
+def _read_record(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def job_report_dir(config: DictConfig) -> Path:
-    """report.dir; under multirun, a fixed report.dir gets one subfolder per
-    job, so jobs never write over each other."""
-    if config.report.dir is None:
-        raise ConfigError("report.dir is not set. Name the report folder: report.dir=PATH.")
-    directory = Path(str(config.report.dir))
+    """report.dir, resolved; under multirun, one subfolder per job unless
+    the resolved folder already differs from job to job. Decided on the
+    resolved path, so it holds however report.dir is written (a plain or
+    relative path, ~, ``${hydra:...}``, ``${oc.env:...}``): two jobs of a
+    sweep never share a report folder."""
+    directory = _resolved_report_dir(config)
     if in_multirun():
         from hydra.core.hydra_config import HydraConfig
 
-        raw = str(cast(Dict[str, Any], OmegaConf.to_container(config.report, resolve=False))["dir"])  # a DictConfig gives a dict
-        if "hydra:" not in raw:
-            directory = directory / str(HydraConfig.get().job.num)
+        number = int(HydraConfig.get().job.num)
+        others = {_resolved_report_dir(config, as_job=number + step) for step in (1, 2)}
+        if len(others | {directory}) < 3:  # the same folder for another job: not the job's own
+            directory = directory / str(number)
     return directory
+
+
+def _resolved_report_dir(config: DictConfig, as_job: Optional[int] = None) -> Path:
+    """report.dir as an absolute path; with ``as_job``, as job number
+    ``as_job`` of this sweep would resolve it (its number, id, subfolder
+    and output folder in place of this job's)."""
+    from hydra.core.hydra_config import HydraConfig
+
+    instance = HydraConfig.instance()
+    saved = instance.cfg
+    try:
+        if as_job is not None and saved is not None:
+            instance.cfg = _as_other_job(saved, as_job)
+        value = (copy.deepcopy(config) if as_job is not None else config).report.dir
+    except (OmegaConfBaseException, ValueError) as error:
+        raw = OmegaConf.to_container(config.report, resolve=False).get("dir")  # type: ignore[union-attr]
+        raise ConfigError(f"report.dir={raw!r} cannot be resolved: {str(error).splitlines()[0]}. Name a folder: report.dir=PATH.") from None
+    finally:
+        instance.cfg = saved
+    if value is None:
+        raise ConfigError("report.dir is not set. Name the report folder: report.dir=PATH.")
+    return Path(os.path.abspath(os.path.expanduser(str(value))))
+
+
+def _as_other_job(hydra_config: Any, number: int) -> Any:
+    other = copy.deepcopy(hydra_config)
+    with read_write(other.hydra), open_dict(other.hydra):
+        job = other.hydra.job
+        job.num = number
+        job.id = f"{job.id}~as-job-{number}"  # every launcher gives each job its own id
+        subdir = OmegaConf.select(other, "hydra.sweep.subdir")
+        sweep_dir = str(OmegaConf.select(other, "hydra.sweep.dir"))
+        other.hydra.runtime.output_dir = os.path.abspath(os.path.join(sweep_dir, str(subdir)) if subdir is not None else sweep_dir)
+    return other
 
 
 def _report_dir_of(config: DictConfig) -> Optional[Path]:
@@ -96,12 +186,34 @@ def _scores(report_dir: Optional[Path]) -> Dict[str, Dict[str, Optional[float]]]
 
 
 class SweepSummary(Callback):
-    """Hydra callback: summary.json and summary.md for the sweep, and the worst exit code."""
+    """Hydra callback: an id for the sweep, a "started" record per job, and
+    at the end summary.json and summary.md for this sweep's jobs, and the
+    worst exit code. The instance travels with the jobs (Hydra hands its
+    callbacks to every launcher), so each job knows its sweep's id."""
+
+    def __init__(self) -> None:
+        self.sweep_id: Optional[str] = None
+
+    def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        global _sweep
+        self.sweep_id = _sweep = secrets.token_hex(8)
+
+    def on_job_start(self, config: DictConfig, **kwargs: Any) -> None:
+        global _sweep
+        if self.sweep_id is None:  # a single run
+            return
+        _sweep = self.sweep_id
+        hydra = config.hydra
+        _write_record(Path(str(hydra.sweep.dir)), int(hydra.job.num), {
+            "overrides": list(hydra.overrides.task), "exit_code": None, "status": STARTED, "report_dir": None, "scores": {}})
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         global _worst
         sweep = Path(str(config.hydra.sweep.dir))
-        jobs = read_jobs(sweep)
+        jobs = [job for job in read_jobs(sweep) if job.get("sweep") == self.sweep_id]
+        for job in jobs:
+            if job.get("exit_code") is None:  # started, and never got to record how it ended
+                job["exit_code"], job["status"] = lost_job_outcome(None)
         _worst = max((job["exit_code"] for job in jobs), key=lambda code: SEVERITY.get(code, 3), default=0)
         summary = {"sweep_dir": str(sweep), "jobs": jobs, "exit_code": _worst}
         try:
@@ -112,13 +224,9 @@ class SweepSummary(Callback):
 
 
 def read_jobs(sweep: Path) -> List[Dict[str, Any]]:
-    jobs = []
-    for path in sorted((sweep / JOBS_FOLDER).glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else -1):
-        try:
-            jobs.append(json.loads(path.read_text(encoding="utf-8")))
-        except (OSError, ValueError):
-            continue
-    return jobs
+    """Every job record in the sweep folder (of any sweep that used it), by job number."""
+    paths = sorted((sweep / JOBS_FOLDER).glob("*.json"), key=lambda p: int(p.stem) if p.stem.isdigit() else -1)
+    return [record for record in map(_read_record, paths) if record is not None]
 
 
 def render_markdown(jobs: List[Dict[str, Any]]) -> str:

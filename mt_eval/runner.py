@@ -8,15 +8,17 @@ and the files written, and raises mt-eval's own errors (``MtEvalError``)
 for anything the user can fix.
 
 Order of work: every check that can fail on what the user gave (options,
-baseline, report folder, gate file names, the step-summary file) runs
-before any scoring; the whole report set, gate files included, is written
-at once, whole or not at all.
+baseline, report folder and what it holds, inputs the run would write
+into, gate file names, the step-summary file) runs before any scoring; the
+whole report set, gate files included, is written at once, whole or not
+at all.
 """
 
 from __future__ import annotations
 
 import enum
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Union
@@ -27,13 +29,14 @@ from omegaconf.errors import OmegaConfBaseException
 from . import segment_table
 from .config import as_run_config
 from .errors import ConfigError, InputError, describe_os_error
+from .inputs import HUB_PREFIX, MEMORY_PREFIX
 from .gate import GateResult, check_settings as check_gate_settings, compare
 from .metrics import create_metrics
 from .pipeline import ProgressFactory, evaluate
 from .plain import visible
 from .report_loader import load_report
 from .reports import gate_report
-from .reports.files import check_formats, render_files, report_file_names
+from .reports.files import RENDERERS, check_formats, render_files, report_file_names
 from .reports.report_set import ReportSet
 from .results import RunResult
 
@@ -127,14 +130,15 @@ def save_report_set(result: RunResult, directory: PathLike, formats: Sequence[st
                     html_segments: Optional[int] = None) -> List[Path]:
     """Write ``result``'s report set into ``directory``, whole or not at all
     (``Result.save``: the files ``run`` writes, without a gate)."""
+    checked = _checked_formats(formats)
     report_set = ReportSet(os.fspath(directory), report_file_names())
-    report_set.check_writable()
-    return report_set.commit(render_files(result, check_formats(list(formats)), html_segments))
+    report_set.check_writable(format_file_names(checked))
+    return report_set.commit(render_files(result, checked, html_segments))
 
 
 def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
     """Every check on what the user gave that does not need the scores."""
-    check_formats(list(config.report.formats))
+    formats = _checked_formats(config.report.formats)
     if int(config.report.html_segments) < 1:
         raise ConfigError(f"report.html_segments={config.report.html_segments}: must be 1 or more (segments embedded in report.html).")
     check_gate_settings(config.gate, config.stats)
@@ -142,10 +146,14 @@ def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
     junit_name = _gate_file_name("gate.junit", config.gate.junit)
     if summary_name == junit_name:
         raise ConfigError(f"gate.summary and gate.junit are both {summary_name!r}; give them different names.")
-    report_set = ReportSet(report_dir, [*report_file_names(), summary_name, junit_name]) if report_dir is not None else None
-    baseline = _baseline(config, report_set)
+    gate_files = {summary_name: "gate.summary", junit_name: "gate.junit"} if config.gate.baseline else {}
+    report_set = None
+    if report_dir is not None:
+        report_set = ReportSet(report_dir, report_file_names(), gate_files, recognise=_written_by_the_gate)
+    baseline = _baseline(config)
     if report_set is not None:
-        report_set.check_writable()
+        check_inputs_outside(run_inputs(config), report_set)
+        report_set.check_writable([*format_file_names(formats), *gate_files])
     step_summary = None
     if baseline is not None and os.environ.get("GITHUB_STEP_SUMMARY"):
         step_summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
@@ -153,23 +161,118 @@ def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
     return _Plan(report_set, baseline, summary_name, junit_name, step_summary)
 
 
-def _baseline(config: Any, report_set: Optional[ReportSet]) -> Optional[RunResult]:
-    """The gate's baseline, read before any scoring; never a file this run writes."""
+def _checked_formats(formats: Sequence[str]) -> List[str]:
+    """Known formats, at least one: a set of no files would empty report.dir."""
+    checked = check_formats(list(formats))
+    if not checked:
+        raise ConfigError(f"report.formats=[]: name at least one format ({', '.join(RENDERERS)}), e.g. report.formats=[json]; "
+                          "a run with no files would leave an empty report.dir.")
+    return checked
+
+
+def format_file_names(formats: Sequence[str]) -> List[str]:
+    """The files ``formats`` write."""
+    return list(dict.fromkeys(name for fmt in formats for name, _ in RENDERERS[fmt]))
+
+
+def _baseline(config: Any) -> Optional[RunResult]:
+    """The gate's baseline, read before any scoring (``check_inputs_outside``
+    has made sure it is no file this run writes)."""
     if not config.gate.baseline:
         return None
-    baseline_path = Path(os.path.abspath(os.path.expanduser(str(config.gate.baseline))))
-    if baseline_path.is_dir():  # a report set's folder names its report.json
-        baseline_path = baseline_path / "report.json"
-    if report_set is not None:
-        written = {os.path.realpath(report_set.directory / name) for name in report_set.names}
-        # A schema-2 baseline keeps its texts and statistics in segments.parquet beside it.
-        for path in (baseline_path, baseline_path.parent / segment_table.FILE_NAME):
-            if os.path.realpath(path) in written:
+    return load_report(Path(os.path.abspath(os.path.expanduser(str(config.gate.baseline)))))
+
+
+def _written_by_the_gate(first: bytes) -> bool:
+    """A gate file an earlier run wrote (``gate_report``'s Markdown summary or
+    JUnit XML), told by its first line: a set written without report.json
+    has no other record of its gate files."""
+    text = first.decode("utf-8", "replace")
+    return text.startswith('<?xml version="1.0" encoding="UTF-8"?>\n<testsuites name="mt-eval gate"') or \
+        re.match(r"### \S+ mt-eval gate: ", text) is not None
+
+
+@dataclass(frozen=True)
+class RunInput:
+    """A path a run reads: ``key`` names it in the config."""
+
+    key: str  # testset.source, testset.systems.mine, gate.baseline, merge[0], ...
+    path: Path  # absolute, every symbolic link followed
+    report_set: bool = False  # a report set (its folder or its report.json): a baseline or a shard
+
+
+def run_inputs(config: Any) -> List[RunInput]:
+    """Every local path the run will read: the test set's files (not hub
+    datasets or in-memory segments), the gate's baseline and merge's shards."""
+    found: List[RunInput] = []
+
+    def add(key: str, spec: object, report_set: bool = False) -> None:
+        text = str(spec) if isinstance(spec, (str, os.PathLike)) else ""
+        if not report_set:
+            if text.startswith((HUB_PREFIX, MEMORY_PREFIX)):
+                return
+            text = text.partition("#")[0]  # path#column
+        if text:
+            found.append(RunInput(key, Path(os.path.realpath(os.path.expanduser(text))), report_set))
+
+    add("testset.source", _value(config, "testset.source"))
+    for i, reference in enumerate(_listed(_value(config, "testset.references"))):
+        add(f"testset.references[{i}]", reference)
+    systems = _value(config, "testset.systems")
+    if isinstance(systems, Mapping):
+        for name, spec in systems.items():
+            add(f"testset.systems.{name}", spec)
+    for i, spec in enumerate(_listed(systems)):
+        add(f"testset.systems[{i}]", spec)
+    add("gate.baseline", _value(config, "gate.baseline"), report_set=True)
+    for i, shard in enumerate(_listed(_value(config, "merge"))):
+        add(f"merge[{i}]", shard, report_set=True)
+    return found
+
+
+def _listed(value: Any) -> List[Any]:
+    """A list value's items; nothing for any other type (its loader refuses it)."""
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _value(config: Any, key: str) -> Any:
+    """A config value as plain data, or None where it is unset or cannot be
+    resolved (the loader that reads it says why)."""
+    try:
+        value = OmegaConf.select(config, key, throw_on_missing=True)
+        return OmegaConf.to_container(value, resolve=True) if OmegaConf.is_config(value) else value
+    except OmegaConfBaseException:
+        return None
+
+
+def check_inputs_outside(inputs: Sequence[RunInput], report_set: ReportSet) -> None:
+    """A run never writes into its own inputs: no input is a file the swap
+    of report.dir replaces or leaves behind (a report set's data file
+    beside its report.json included), and report.dir is neither the folder
+    of a report set it reads (a baseline, a shard) nor inside it. An input
+    kept in a subfolder of report.dir, or beside the reports under a name of
+    its own, is carried over untouched (the same inode)."""
+    target = report_set.target
+    replaced = report_set.replaced()
+    for item in inputs:
+        folder = None
+        files = [item.path]
+        if item.report_set:
+            report_json = item.path / "report.json" if item.path.is_dir() else item.path
+            # The set's folder, where the set is named by it or by its report.json
+            # (a loose baseline.json shares its folder with anything).
+            folder = report_json.parent if report_json.name == "report.json" else None
+            files = [report_json, report_json.parent / segment_table.FILE_NAME]
+        for path in files:
+            if path in replaced:
                 raise ConfigError(
-                    f"gate.baseline: {path} is a file this run would replace in report.dir ({report_set.directory}). "
-                    "Keep the baseline's report set in its own folder (a subfolder works), or write this run to another report.dir."
+                    f"{item.key}: {path} is a file this run would replace in report.dir ({report_set.directory}); a run never writes "
+                    "into its own inputs. Keep it in a folder of its own (a subfolder of report.dir works), or write this run to another report.dir."
                 )
-    return load_report(baseline_path)
+        if folder is not None and (folder == target or folder in target.parents):
+            where = "is" if folder == target else "lies inside"
+            raise ConfigError(f"report.dir: {report_set.directory} {where} {folder}, the folder of {item.key} (an input of this run); "
+                              "a run never writes into its own inputs. Choose another report.dir.")
 
 
 def _gate_file_name(key: str, value: object) -> str:

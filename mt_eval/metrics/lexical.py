@@ -15,8 +15,11 @@ use; tests pin every number against sacrebleu's CLI.
 
 from __future__ import annotations
 
+import ctypes
 import math
 import multiprocessing
+import os
+import signal
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Callable, ClassVar, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
@@ -136,6 +139,7 @@ PARALLEL_MIN_SEGMENTS = 2000
 # Segments per unit of work: the references' n-gram caches of one chunk are
 # all that is alive at a time (sacrebleu's CLI caches every reference at once).
 CHUNK_SEGMENTS = 2000
+_PR_SET_PDEATHSIG = 1
 _worker_state: Optional[tuple] = None  # (metric, references, systems), set in the parent before forking
 
 
@@ -166,7 +170,8 @@ def extract_statistics(
                 if progress:
                     progress((span[1] - span[0]) * len(systems))
         else:
-            with ProcessPoolExecutor(min(jobs, len(spans)), mp_context=multiprocessing.get_context("fork")) as pool:
+            with ProcessPoolExecutor(min(jobs, len(spans)), mp_context=multiprocessing.get_context("fork"),
+                                     initializer=_die_with_parent, initargs=(os.getpid(),)) as pool:
                 parts = []
                 for span, part in zip(spans, pool.map(_extract_chunk, spans)):
                     parts.append(part)
@@ -175,6 +180,19 @@ def extract_statistics(
     finally:
         _worker_state = None
     return {name: np.concatenate([part[name] for part in parts]) if parts else np.zeros((0, 0)) for name in systems}
+
+
+def _die_with_parent(parent: int) -> None:
+    """In each pool process: die with the process that forked it. Killed
+    outright (SIGKILL, the out-of-memory killer), that process cannot shut
+    its pool down; the orphans would run on and keep its pipes open, so a
+    launcher waiting for the job to end would wait for ever."""
+    try:
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # Linux; elsewhere a no-op
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:  # it died before the request took effect
+        os._exit(1)
 
 
 def _extract_chunk(span: Tuple[int, int]) -> Dict[str, np.ndarray]:

@@ -1,4 +1,5 @@
-"""A run's report files appear as one set, whole or not at all.
+"""A run's report files appear as one set, whole or not at all, and the
+report folder keeps what was there.
 
 Every file of the set is written into a temporary folder beside the target
 folder, fsynced, and the folder is then swapped in with one rename
@@ -6,16 +7,30 @@ folder, fsynced, and the folder is then swapped in with one rename
 renames, during which the folder is briefly absent but never mixed). A
 reader sees the earlier set or the new one, never files from two runs.
 
-What the target folder holds besides report files (Hydra's ``.hydra/``, a
-baseline kept beside the reports, anything of the user's) is carried into
-the new folder by hard links. Report files of an earlier run that this run
-does not write are not carried: a set never mixes runs.
+The folder keeps what was there:
+
+- its owner, group, mode (setgid and sticky bits included) and extended
+  attributes (ACLs) pass to the new folder before any file is written in
+  it, so files get the group a setgid folder gives; a new folder is made as
+  the kernel makes any (umask, default ACL, a setgid parent's group);
+- a symbolic link named as ``report.dir`` is followed: its target is the
+  folder swapped, and the link stays;
+- what the folder holds besides report files (Hydra's ``.hydra/``, a
+  baseline kept there, anything of the user's) is carried into the new
+  folder by hard link, with its own metadata; report files of an earlier
+  run that this run does not write are not carried (a set never mixes
+  runs);
+- no file of the set replaces an entry that is not a report file: a
+  folder, a link or a special file of that name, or a file under a name a
+  config key chose (``gate.junit``, ``gate.summary``) that no earlier run
+  wrote, is refused before any scoring (``check_writable``) and again at
+  the moment of writing.
 
 On any failure or signal before the swap (disk full, SIGINT, SIGTERM, an
-exception) the earlier set stays byte for byte and the temporary folder is
-removed; SIGINT and SIGTERM are held during the swap itself. A folder left
-by a process killed outright (SIGKILL) is removed by the next run that
-writes beside it.
+exception) the earlier set stays byte for byte and every temporary name is
+removed; SIGINT and SIGTERM are held during the swap itself. A temporary
+entry left by a process killed outright (SIGKILL) is removed by the next
+run that writes beside it.
 """
 
 from __future__ import annotations
@@ -23,133 +38,226 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import errno
+import json
 import os
-import shutil
 import signal
-import tempfile
+import stat
 from pathlib import Path
-from typing import Iterator, List, Mapping, Optional, Sequence, Union
+from typing import Callable, Iterable, Iterator, List, Mapping, Optional, Sequence, Set, Union
 
-from ..errors import InputError
-from ..errors import describe_os_error
+from ..errors import InputError, describe_os_error
+from . import folders
+from .folders import TEMP_MARK
 
 Content = Union[str, bytes]
-TEMP_MARK = ".mt-eval-tmp-"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
+_MAX_REPORT_JSON = 64 * 1024 * 1024  # report.json is kept small; anything larger is no earlier set's record
 
 
 class ReportSet:
-    """The report folder of one run and the names its set may hold."""
+    """The report folder of one run and the names its set may hold.
 
-    def __init__(self, directory: Union[str, Path], names: Sequence[str]) -> None:
+    ``names``: the report files of every format (fixed names, documented
+    as the set's). ``chosen``: file name → the config key that chose it
+    (``gate.summary``); such a file may only replace a file that an earlier
+    run wrote under a chosen name: one its report.json records, or one
+    ``recognise`` (given the file's first bytes) says mt-eval wrote."""
+
+    def __init__(self, directory: Union[str, Path], names: Sequence[str], chosen: Optional[Mapping[str, str]] = None,
+                 recognise: Optional[Callable[[bytes], bool]] = None) -> None:
         self.directory = Path(os.path.abspath(os.path.expanduser(str(directory))))
-        self.names = frozenset(names)
+        self.chosen = dict(chosen or {})
+        self.names = frozenset(names) | frozenset(self.chosen)
+        self.recognise = recognise
+
+    @property
+    def target(self) -> Path:
+        """The folder swapped: ``directory`` with every symbolic link followed."""
+        real = Path(os.path.realpath(self.directory))
+        if real.is_symlink():  # realpath stops where a loop (or too deep a chain) begins
+            raise InputError(f"report.dir: {self.directory} is a symbolic link loop. Point it at a folder, or choose another report.dir.")
+        return real
 
     # -------------------------------------------------------------- checks
-    def check_writable(self) -> None:
+    def check_writable(self, writes: Iterable[str] = ()) -> None:
         """Before any scoring: the folder can be created and written, by a
         real probe (permission bits say nothing to root; a read-only mount
-        does)."""
-        target = self.directory
+        does), its owner and group can be kept, and none of ``writes`` (the
+        files this run will write) would replace what is not a report file."""
+        target = self.target
         if target.exists() and not target.is_dir():
-            raise InputError(f"report.dir: {target} exists and is not a folder. Choose another report.dir.")
-        _check_own_folder(target)
-        ancestor = target
+            raise InputError(f"report.dir: {self.directory} exists and is not a folder. Choose another report.dir.")
+        _check_own_folder(target, self.directory)
+        ancestor = target.parent  # where the new set is made, and the old one swapped out
         while not ancestor.exists():
             if ancestor.parent == ancestor:
                 break
             ancestor = ancestor.parent
         if not ancestor.is_dir():
-            raise InputError(f"report.dir: {target}: {ancestor} is not a folder, so the report folder cannot be made there.")
+            raise InputError(f"report.dir: {self.directory}: {ancestor} is not a folder, so the report folder cannot be made there.")
         try:
-            probe = tempfile.mkdtemp(prefix=f".{target.name or 'reports'}{TEMP_MARK}probe-{os.getpid()}-", dir=ancestor)
+            probe = folders.make_temporary_folder(ancestor, f".{target.name or 'reports'}{TEMP_MARK}probe-{os.getpid()}-")
             os.rmdir(probe)
         except OSError as error:
             raise InputError(f"report.dir: cannot write in {ancestor}: {describe_os_error(error)}. Choose a writable report.dir.") from None
-        if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
-            raise InputError(f"report.dir: {target} is not writable. Choose a writable report.dir.")
+        if target.is_dir():
+            if not os.access(target, os.W_OK | os.X_OK):
+                raise InputError(f"report.dir: {self.directory} is not writable. Choose a writable report.dir.")
+            _check_keepable(target, self.directory)
+        self.check_entries(writes)
+
+    def check_entries(self, writes: Iterable[str]) -> None:
+        """No file of ``writes`` replaces an entry that is not a report file."""
+        target = self.target
+        earlier = recorded_files(target)
+        for name in writes:
+            problem = self._entry_problem(target, name, earlier)
+            if problem:
+                raise InputError(problem)
+
+    def _entry_problem(self, folder: Path, name: str, earlier: Set[str]) -> Optional[str]:
+        path = folder / name
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            return f"report.dir: cannot read {path}: {describe_os_error(error)}."
+        regular = stat.S_ISREG(info.st_mode)
+        if name not in self.chosen:
+            if regular:
+                return None  # a report file of the set: report.json, report.md, ...
+            return (f"report.dir: {path} is {folders.kind(info)}, not a report file; a run never replaces it. "
+                    "Move it, or choose another report.dir.")
+        if regular and (name in earlier or self._recognised(path)):
+            return None
+        what = folders.kind(info) + (" that no earlier mt-eval run wrote" if regular else "")
+        key = self.chosen[name]
+        return f"{key}={name!r}: {path} exists and is {what}; a run never replaces it. Choose another {key}, or move it."
+
+    def _recognised(self, path: Path) -> bool:
+        first = folders.head(path)
+        return bool(self.recognise and first is not None and self.recognise(first))
+
+    def replaced(self) -> Set[Path]:
+        """Every entry of the folder a commit replaces or leaves behind (its
+        report files), whatever the run writes: no input may be one."""
+        target = self.target
+        dropped = self.names | recorded_files(target)
+        try:
+            entries = list(os.scandir(target))
+        except OSError:
+            return set()
+        return {target / entry.name for entry in entries if entry.name in dropped and entry.is_file(follow_symlinks=False)}
 
     # -------------------------------------------------------------- commit
     def commit(self, files: Mapping[str, Content]) -> List[Path]:
         """Write ``files`` (name → content) as the folder's new set."""
         unknown = set(files) - self.names
         assert not unknown, f"not declared as report files: {unknown}"
-        target = self.directory
-        _check_own_folder(target)
+        target = self.target
+        _check_own_folder(target, self.directory)
+        self.check_entries(files)  # again: the folder may have changed while the run scored
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise InputError(f"report.dir: cannot create {target.parent}: {describe_os_error(error)}.") from None
-        _sweep_stale(target)
+        folders.sweep_stale({target, self.directory}, _alive)
         try:
-            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_MARK}{os.getpid()}-", dir=target.parent))
+            staging = folders.make_temporary_folder(target.parent, f".{target.name}{TEMP_MARK}{os.getpid()}-")
         except OSError as error:
             raise InputError(f"report.dir: cannot write in {target.parent}: {describe_os_error(error)}.") from None
         swapped = False
         try:
+            existing = target.is_dir()
+            if existing:
+                # Before any file is written: a setgid folder gives its group to the files.
+                folders.keep_metadata(target, staging, strict=True)
             for name, content in files.items():
                 _write_file(staging / name, content)
-            if target.is_dir():
-                _carry_over(target, staging, self.names)
-            os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; a report folder is not
+            if existing:
+                dropped = set(files) | self.names | recorded_files(target)
+                for entry in os.scandir(target):
+                    if not (entry.name in dropped and entry.is_file(follow_symlinks=False)):
+                        folders.carry(Path(entry.path), staging / entry.name)
             _fsync_dir(staging)
             with _signals_held():
                 old = _swap_in(staging, target)
                 swapped = True
                 if old is not None:
-                    shutil.rmtree(old, ignore_errors=True)
+                    folders.remove(old)
                 _fsync_dir(target.parent)
         except OSError as error:
-            raise InputError(f"report.dir: writing the reports into {target} failed: {describe_os_error(error)}. "
+            raise InputError(f"report.dir: writing the reports into {self.directory} failed: {describe_os_error(error)}. "
                              "The earlier reports there are unchanged.") from None
         finally:
             if not swapped:
-                shutil.rmtree(staging, ignore_errors=True)
-        return [target / name for name in files]
+                folders.remove(staging)
+        return [self.directory / name for name in files]
 
 
-def _check_own_folder(target: Path) -> None:
+def recorded_files(folder: Path) -> Set[str]:
+    """Names an earlier run's report.json in ``folder`` records as its set's
+    files: its ``files`` (where the schema lists them) and, where it ran a
+    gate, its gate file names. Empty when there is no readable record."""
+    path = folder / "report.json"
+    try:
+        info = os.lstat(path)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _MAX_REPORT_JSON:
+            return set()
+        data = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return set()
+    if not isinstance(data, dict):
+        return set()
+    names: List[object] = []
+    listed = data.get("files")
+    if isinstance(listed, dict):
+        names += list(listed)
+    elif isinstance(listed, list):
+        names += [item.get("name", item.get("path")) if isinstance(item, dict) else item for item in listed]
+    config = data.get("config")
+    gate = config.get("gate") if isinstance(config, dict) else None
+    if isinstance(gate, dict) and gate.get("baseline"):
+        names += [gate.get("summary"), gate.get("junit")]
+    return {name for name in names if isinstance(name, str) and name and "/" not in name and name not in (".", "..")}
+
+
+def _check_own_folder(target: Path, given: Path) -> None:
     """The set is swapped in as a whole folder: never the root, the home
     folder, the working directory (or one above it), or a repository."""
-    resolved = Path(os.path.realpath(target))
     cwd = Path(os.path.realpath(os.getcwd()))
     home = Path(os.path.realpath(os.path.expanduser("~")))
-    if resolved == Path(resolved.anchor) or resolved == home or cwd == resolved or resolved in cwd.parents or (resolved / ".git").exists():
+    if target == Path(target.anchor) or target == home or cwd == target or target in cwd.parents or (target / ".git").exists():
         raise InputError(
-            f"report.dir: {target} is not a folder of its own (the root, your home, the working directory or above it, or a "
+            f"report.dir: {given} is not a folder of its own (the root, your home, the working directory or above it, or a "
             "repository). A report set replaces its folder whole; name a folder for the reports, e.g. report.dir=reports/run1."
         )
 
 
+def _check_keepable(target: Path, given: Path) -> None:
+    """The new folder takes the old one's owner and group: only root may
+    give a folder away, and a user may only set a group they are in."""
+    if not hasattr(os, "geteuid") or os.geteuid() == 0:  # root, or a system without POSIX owners
+        return
+    info = os.stat(target)
+    if info.st_uid != os.geteuid():
+        raise InputError(f"report.dir: {given} belongs to user id {info.st_uid}; a run replaces the folder whole and could not keep its "
+                         "owner. Write the reports as that user, or choose a folder of your own.")
+    if info.st_gid not in {os.getegid(), *os.getgroups()}:
+        raise InputError(f"report.dir: {given} has group id {info.st_gid}, which you are not in; a run replaces the folder whole and "
+                         "could not keep its group. Choose another report.dir.")
+
+
 def _write_file(path: Path, content: Content) -> None:
+    """The kernel sets the mode (umask or the folder's default ACL) and the
+    group (the folder's, where it is setgid)."""
     data = content.encode("utf-8") if isinstance(content, str) else content
-    with open(path, "wb") as stream:
+    with open(path, "xb") as stream:
         stream.write(data)
         stream.flush()
         os.fsync(stream.fileno())
-    os.chmod(path, 0o666 & ~_umask())
-
-
-def _carry_over(old: Path, new: Path, report_names: frozenset) -> None:
-    """Hard-link what is not a report file from the old folder into the new."""
-    for entry in os.scandir(old):
-        if entry.name in report_names or TEMP_MARK in entry.name:
-            continue
-        source, destination = Path(entry.path), new / entry.name
-        if entry.is_dir(follow_symlinks=False):
-            shutil.copytree(source, destination, symlinks=True, copy_function=_link_or_copy)
-        elif entry.is_symlink():
-            os.symlink(os.readlink(source), destination)
-        else:
-            _link_or_copy(str(source), str(destination))
-
-
-def _link_or_copy(source: str, destination: str) -> None:
-    try:
-        os.link(source, destination)
-    except OSError:
-        shutil.copy2(source, destination)
 
 
 def _swap_in(staging: Path, target: Path) -> Optional[Path]:
@@ -163,10 +271,14 @@ def _swap_in(staging: Path, target: Path) -> Optional[Path]:
             raise
     if _exchange(staging, target):
         return staging
-    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}{TEMP_MARK}{os.getpid()}-old-", dir=target.parent))
+    aside = folders.make_temporary_folder(target.parent, f".{target.name}{TEMP_MARK}{os.getpid()}-old-")
     os.rmdir(aside)
     os.rename(target, aside)
-    os.rename(staging, target)
+    try:
+        os.rename(staging, target)
+    except OSError:
+        os.rename(aside, target)  # put the earlier set back, under its own name
+        raise
     return aside
 
 
@@ -183,24 +295,6 @@ def _exchange(a: Path, b: Path) -> bool:
     if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
         return False
     raise OSError(code, os.strerror(code), str(b))
-
-
-def _sweep_stale(target: Path) -> None:
-    """Remove temporary folders beside ``target`` left by processes that no
-    longer exist (killed with SIGKILL, or a machine that lost power)."""
-    prefix = f".{target.name}{TEMP_MARK}"
-    try:
-        entries = list(os.scandir(target.parent))
-    except OSError:
-        return
-    for entry in entries:
-        if not entry.name.startswith(prefix):
-            continue
-        pid_text = entry.name[len(prefix):].split("-", 1)[0]
-        if pid_text == "probe":
-            pid_text = entry.name[len(prefix) + len("probe-"):].split("-", 1)[0]
-        if pid_text.isdigit() and not _alive(int(pid_text)):
-            shutil.rmtree(entry.path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
@@ -240,9 +334,3 @@ def _signals_held() -> Iterator[None]:
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

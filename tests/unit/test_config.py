@@ -36,7 +36,7 @@ def test_custom_testset_needs_a_source(compose_config):
 
 
 @pytest.mark.parametrize("launcher, target, plugin", [
-    ("local_parallel", "joblib", None),  # joblib and submitit come with the test extra: never skipped
+    ("local_parallel", "mt_eval_launcher", None),  # mt-eval's own; submitit comes with the test extra: never skipped
     ("slurm", "submitit", None),
     ("ray", "ray", "hydra_plugins.hydra_ray_launcher"),
 ])
