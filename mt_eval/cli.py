@@ -21,6 +21,8 @@ import traceback
 from typing import List, Optional
 
 import hydra
+from hydra.core.plugins import Plugins
+from hydra_plugins.mt_eval_launcher.local_parallel import LocalParallelLauncher
 from omegaconf import DictConfig
 from rich.console import Console
 from rich.text import Text
@@ -44,6 +46,9 @@ EXIT_SIGINT = 130
 EXIT_SIGTERM = 143
 
 register_configs()
+# Hydra finds plug-ins by scanning the hydra_plugins namespace, and that scan
+# misses the launcher in an editable install (pip install -e): register it.
+Plugins.instance().register(LocalParallelLauncher)
 _task_started = False
 
 
