@@ -143,8 +143,12 @@ def score(
             except OmegaConfBaseException as error:
                 if getattr(error, "full_key", None):
                     raise
-                raise ConfigError(f"{key}={value!r}: {str(error).splitlines()[0]}"
-                                  + (" (a group of keys: give a mapping of them)" if isinstance(OmegaConf.select(config, key), DictConfig) else "")) from None
+                group = OmegaConf.select(config, key)
+                if isinstance(group, DictConfig):
+                    example = next(iter(group.keys()), "key")
+                    raise ConfigError(f"{key}={value!r}: {key} is a group of keys; give a mapping of them, "
+                                      f"e.g. {key}={{{str(example)!r}: ...}} (keys: {', '.join(str(k) for k in group.keys())}).") from None
+                raise ConfigError(f"{key}={value!r}: {str(error).splitlines()[0]}") from None
         for override in overrides:
             _apply(config, override, given)
     except OmegaConfBaseException as error:

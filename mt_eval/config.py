@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import re
 import secrets
-from dataclasses import dataclass, field, is_dataclass, make_dataclass
+from dataclasses import dataclass, field, fields, is_dataclass, make_dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional
@@ -201,6 +201,19 @@ def register_configs() -> None:
 
 
 # ------------------------------------------------------------------ keys
+def _check_attributes(instance: Any, prefix: str) -> None:
+    """A dataclass instance takes any attribute (``config.bleu.max_ngram_ordr
+    = 2``), which OmegaConf would then drop: refuse names that are not fields."""
+    known = {f.name for f in fields(instance)}
+    for name in vars(instance):
+        if name not in known:
+            raise ConfigError(unknown_key_message(f"{prefix}{name}"))
+    for name in known:
+        value = getattr(instance, name)
+        if is_dataclass(value) and not isinstance(value, type):
+            _check_attributes(value, f"{prefix}{name}.")
+
+
 def as_run_config(config: Any) -> DictConfig:
     """A checked DictConfig of the RunConfig schema from a ``RunConfig``, a
     plain mapping of the same keys, or a composed DictConfig (see
@@ -208,6 +221,7 @@ def as_run_config(config: Any) -> DictConfig:
     resolve to its type, is a ConfigError naming it."""
     try:
         if is_dataclass(config) and not isinstance(config, type):
+            _check_attributes(config, "")
             checked = OmegaConf.structured(config)
         elif isinstance(config, DictConfig) and config._metadata.object_type not in (None, dict):
             # Composed against the schema (Hydra, the API): a key missing here was removed. (In a

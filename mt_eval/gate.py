@@ -253,8 +253,8 @@ class _Judge:
         if not in_run:
             return self._set(verdict, MISSING, "the system is in the baseline but not in this run")
         why = ("not computed in this run (metrics does not list it)" if metric not in self.current.metrics
-               else f"skipped in this run: {ours.reason if ours else 'not run'}")
-        return self._set(verdict, MISSING, why + (" but the gate sets a threshold for it" if named else "; the baseline has a score"))
+               else f"skipped in this run: {((ours.reason if ours else None) or 'not run').rstrip('.')}")
+        return self._set(verdict, MISSING, why + ("; the gate sets a threshold for it" if named else "; the baseline has a score"))
 
     @staticmethod
     def _check_floor(verdict: Verdict, ours: MetricResult, floor: Optional[float]) -> None:

@@ -19,7 +19,8 @@ from omegaconf import OmegaConf
 
 from . import signatures
 from .analysis import analyse
-from .metrics import create_metrics
+from .config import RunConfig, plain_config
+from .metrics import create_metrics, registered_metrics
 from .errors import InputError
 from .report_loader import load_report
 from .results import RunResult
@@ -60,6 +61,27 @@ def merge_runs(specs: Sequence[str]) -> RunResult:
     return merged
 
 
+def check_options_honoured(config: Any, merged: RunResult) -> None:
+    """A merge takes the metrics, their options and the statistics settings
+    from its shards; a value given with it that is not the schema's default
+    and not the shards' own would be silently ignored, so it is refused."""
+    defaults: Dict[str, Any] = OmegaConf.to_container(OmegaConf.structured(RunConfig))  # type: ignore[assignment]
+    given = plain_config(config)
+    recorded = merged.config
+    if given.get("metrics") != defaults["metrics"] and given.get("metrics") != recorded.get("metrics"):
+        _refuse_option("metrics", given.get("metrics"), recorded.get("metrics"))
+    for section in ["stats", *registered_metrics()]:
+        for key, value in (given.get(section) or {}).items():
+            theirs = (recorded.get(section) or {}).get(key)
+            if value != (defaults.get(section) or {}).get(key) and value != theirs:
+                _refuse_option(f"{section}.{key}", value, theirs)
+
+
+def _refuse_option(key: str, value: Any, theirs: Any) -> None:
+    raise InputError(f"merge: {key}={value} cannot be honoured: a merge takes the metrics, their options and the statistics "
+                     f"settings from its shards ({key}={theirs} there). Remove {key}, or re-score the shards with it.")
+
+
 def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) -> None:
     if shard.testset.checksum != first.testset.checksum:
         raise InputError(f"merge: {name} was scored on another test set than {first_name} "
@@ -72,7 +94,8 @@ def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) 
     ours = {key: shard.statistics.get(key) for key in STATISTICS_KEYS}
     differing = [f"stats.{key}: {theirs[key]} vs {ours[key]}" for key in STATISTICS_KEYS if theirs[key] != ours[key]]
     if differing:
-        raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}).")
+        raise InputError(f"merge: {name} used other statistics settings than {first_name} ({'; '.join(differing)}). "
+                         "Merge shards scored with the same stats.* settings (re-score the shards that differ).")
     for metric in first.metrics:
         differing = signatures.differences(first, shard, metric, (first_name, name))
         if not differing and metric in first.metric_info and metric in shard.metric_info:
@@ -80,7 +103,8 @@ def _check_same(first: RunResult, shard: RunResult, first_name: str, name: str) 
             theirs, ours = first.info(metric).to_dict(), shard.info(metric).to_dict()
             differing = [f"{key}: {theirs[key]} vs {ours.get(key)}" for key in theirs if theirs[key] != ours.get(key)]
         if differing:
-            raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(differing)}).")
+            raise InputError(f"merge: {metric} was scored with other settings in {name} than in {first_name} ({'; '.join(differing)}). "
+                             "Merge shards scored with the same settings (re-score the shards that differ).")
 
 
 __all__: List[Any] = ["merge_runs"]

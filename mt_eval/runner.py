@@ -94,14 +94,17 @@ def run(
     directory = _configured_report_dir(config) if report_dir is FROM_CONFIG else report_dir
     plan = _check(config, None if directory is None else Path(os.fspath(directory)))
     if config.merge:
-        from .merge import merge_runs  # shards of one test set, scored elsewhere
+        from .merge import check_options_honoured, merge_runs  # shards of one test set, scored elsewhere
 
         result = merge_runs(list(config.merge))
+        check_options_honoured(config, result)
     else:
         result = evaluate(config, progress, memory)
     gate = None
     if plan.baseline is not None:
-        functions = {metric.name: metric.score_function() for metric in create_metrics(list(result.metrics), config)}
+        # The metrics as the result was scored (a merge's shards' options, not this config's defaults).
+        scored_with = OmegaConf.create(result.config) if config.merge else config
+        functions = {metric.name: metric.score_function() for metric in create_metrics(list(result.metrics), scored_with)}
         gate = compare(plan.baseline, result, config.gate, functions, config.stats, str(config.gate.baseline))
     files = render_files(result, list(config.report.formats), int(config.report.html_segments))
     if gate is not None:
@@ -142,6 +145,7 @@ def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
     if int(config.report.html_segments) < 1:
         raise ConfigError(f"report.html_segments={config.report.html_segments}: must be 1 or more (segments embedded in report.html).")
     check_gate_settings(config.gate, config.stats)
+    _check_gate_has_baseline(config.gate)
     summary_name = _gate_file_name("gate.summary", config.gate.summary)
     junit_name = _gate_file_name("gate.junit", config.gate.junit)
     if summary_name == junit_name:
@@ -159,6 +163,22 @@ def _check(config: Any, report_dir: Optional[Path]) -> _Plan:
         step_summary = Path(os.environ["GITHUB_STEP_SUMMARY"])
         _check_appendable(step_summary)
     return _Plan(report_set, baseline, summary_name, junit_name, step_summary)
+
+
+def _check_gate_has_baseline(settings: Any) -> None:
+    """A threshold with nothing to check it against would pass unchecked:
+    every gate setting that asks for a check needs gate.baseline."""
+    if settings.baseline:
+        return
+    asked = [f"gate.{group}.{metric}" for group, values in (("max_drop", settings.max_drop), ("min", settings.min))
+             for metric, value in dict(values).items() if value is not None]
+    if float(settings.default_max_drop) != 0.0:
+        asked.append("gate.default_max_drop")
+    if settings.require_significance:
+        asked.append("gate.require_significance")
+    if asked:
+        raise ConfigError(f"{', '.join(asked)} {'is' if len(asked) == 1 else 'are'} set but gate.baseline is not, so nothing would "
+                          "be checked. Name the baseline report set: gate.baseline=PATH (its folder or its report.json).")
 
 
 def _checked_formats(formats: Sequence[str]) -> List[str]:

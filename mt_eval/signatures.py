@@ -74,7 +74,7 @@ def differences(first: RunResult, second: RunResult, metric: str, sides: Tuple[s
     ]
     their_text, our_text = _part(first, metric, "normalization"), _part(second, metric, "normalization")
     if their_text != our_text:
-        found.append(f"normalization: {one} {their_text or '—'}, {other} {our_text or '—'}")
+        found.append(f"testset.normalize (every metric): {one} {their_text or '—'}, {other} {our_text or '—'}")
     if their_info.identity and our_info.identity:
         return found + identity_differences(metric, their_info.identity, our_info.identity, sides)
     return found + signature_differences(_part(first, metric, "metric"), _part(second, metric, "metric"), sides)
@@ -98,7 +98,9 @@ def identity_differences(metric: str, baseline: Mapping[str, Any], current: Mapp
 def _shown(value: Any) -> str:
     if value is _ABSENT:
         return "— (not recorded)"
-    return "null" if value is None else str(value)
+    if value is None:
+        return "null"
+    return repr(value) if value == "" else str(value)
 
 
 def _part(run: RunResult, metric: str, part: str) -> str:

@@ -355,3 +355,55 @@ def test_every_top_level_key_given_to_the_api_is_honoured(tmp_path):
         assert honoured(result), key
     with pytest.raises(mt_eval.ConfigError, match="report.terminal: the Python API never prints"):
         api_call(report={"terminal": True})
+
+
+# ---------------------------------------------------------------- typed configs and gate settings
+
+def _sections(instance, prefix=""):
+    """Every dataclass section of a RunConfig instance, with its dotted name."""
+    from dataclasses import fields, is_dataclass
+
+    yield prefix, instance
+    for f in fields(instance):
+        value = getattr(instance, f.name)
+        if is_dataclass(value) and not isinstance(value, type):
+            yield from _sections(value, f"{prefix}{f.name}.")
+
+
+def test_a_misspelt_attribute_on_any_section_of_a_typed_config_is_refused():
+    """A dataclass instance takes any attribute; OmegaConf would drop it."""
+    import mt_eval
+    from mt_eval.errors import ConfigError
+
+    names = [prefix for prefix, _ in _sections(mt_eval.RunConfig())]
+    assert len(names) > 8
+    for prefix in names:
+        config = mt_eval.RunConfig(metrics=["bleu"])
+        section = dict(_sections(config))[prefix]
+        setattr(section, "no_such_option", 2)
+        with pytest.raises(ConfigError, match=f"unknown key '{prefix}no_such_option'"):
+            mt_eval.evaluate(config)
+
+
+def _gate_settings_asking_for_a_check():
+    from mt_eval.metrics.registry import registered_metrics
+
+    for metric in registered_metrics():
+        yield {"max_drop": {metric: 0.5}}
+        yield {"min": {metric: 10.0}}
+    yield {"default_max_drop": 1.0}
+    yield {"require_significance": True}
+
+
+@pytest.mark.parametrize("gate", list(_gate_settings_asking_for_a_check()), ids=str)
+def test_a_gate_setting_without_a_baseline_is_refused_before_scoring(gate, no_scoring):
+    """A threshold with nothing to compare would pass unchecked."""
+    import mt_eval
+    from mt_eval.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="gate.baseline is not"):
+        mt_eval.score(source=SOURCE, references=[REFERENCE], systems={"draft": DRAFT}, metrics=["bleu"], gate=gate)
+
+
+def test_the_cli_refuses_a_threshold_without_a_baseline(run_cli):
+    refused(run_cli("gate.max_drop.bleu=0.5", "metrics=[bleu]", "report.terminal=false"), "gate.max_drop.bleu", "gate.baseline")

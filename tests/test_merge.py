@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, plugin_inputs, run_with_plugin
 
 BUNDLED_SYSTEMS = f"testset.systems={{draft:{DRAFT},presstv:{PRESSTV}}}"
@@ -53,3 +55,19 @@ def test_merge_handles_a_plugin_metric(plugin_path, copy_of_reference, tmp_path)
     for ours, theirs in zip(sorted(combined["systems"], key=lambda s: s["name"]), sorted(joint["systems"], key=lambda s: s["name"])):
         assert ours["scores"]["exact_match"]["score"] == theirs["scores"]["exact_match"]["score"]
         assert ours["scores"]["exact_match"]["ci"] == theirs["scores"]["exact_match"]["ci"]
+
+
+@pytest.mark.parametrize("option", ["stats.seed=9", "stats.resamples=200", "metrics=[bleu]", "bleu.max_ngram_order=2", "chrf.beta=1"])
+def test_an_option_a_merge_cannot_honour_is_refused(run_cli, tmp_path, option):
+    """A merge takes metrics, their options and statistics settings from
+    its shards: a different value given with it is refused, not ignored."""
+    common = [f"testset.source={SOURCE}", f"testset.references=[{REFERENCE}]", "metrics=[bleu,chrf]", "report.terminal=false",
+              "stats.resamples=100"]
+    for name, path in (("a", DRAFT), ("b", PRESSTV)):
+        assert run_cli(*common, f"testset.systems={{{name}:{path}}}", f"report.dir={tmp_path / name}").code == 0
+    key = option.split("=")[0]
+    result = run_cli(f"merge=[{tmp_path / 'a'},{tmp_path / 'b'}]", option, f"report.dir={tmp_path / 'merged'}")
+    assert result.code == 2 and f"merge: {key}=" in result.err and "cannot be honoured" in result.err, result.err
+    same = run_cli(f"merge=[{tmp_path / 'a'},{tmp_path / 'b'}]", "stats.resamples=100", "metrics=[bleu,chrf]",
+                   f"report.dir={tmp_path / 'same'}")
+    assert same.code == 0, same.err

@@ -241,9 +241,12 @@ class Bleu(SacrebleuLexicalMetric[BleuConfig]):
     def identity(self) -> Dict[str, Any]:
         """The tokenizer and smoothing value sacrebleu uses, not the ones
         left to it: ``tokenize=null`` is 13a (or zh/ja-mecab/ko-mecab by
-        ``trg_lang``), and only floor and add-k smoothing read a value."""
+        ``trg_lang``), and only floor and add-k smoothing read a value.
+        ``trg_lang`` does nothing else in sacrebleu's BLEU, so the tokenizer
+        it picks stands for it."""
         values = super().identity()
         values["tokenize"] = cast(sacrebleu.BLEU, self.build(None)).tokenizer.signature()
+        values.pop("trg_lang")
         method = self.options.smooth_method
         if method in ("floor", "add-k"):
             given = self.options.smooth_value
