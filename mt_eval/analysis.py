@@ -150,13 +150,16 @@ def statistics_matrices(
 ) -> Tuple[Dict[str, np.ndarray], Callable[[np.ndarray], float]]:
     """Per-system statistics matrices and the corpus-score function.
 
-    Lexical metrics: sacrebleu's sufficient statistics as float32, the type
-    sacrebleu's own resampling uses (integer counts are exact in it), so the
-    resampled scores match its CLI bit for bit. Metrics without sufficient
-    statistics (COMET): segment scores in float64, corpus score = mean."""
+    Lexical metrics: sacrebleu's sufficient statistics in float64, the type
+    the corpus score itself is computed in. (sacrebleu's own resampling
+    uses float32, and its chrF then computes in float32: a resample equal
+    to the test set, as every resample of a 1-segment set is, scored ~1e-7
+    away from the corpus score, which fell outside its own interval.)
+    Metrics without sufficient statistics (COMET): segment scores in
+    float64, corpus score = mean."""
     first = next(iter(scored.values()))
     if first.stats is not None and score_function is not None:
-        return {name: np.asarray(r.stats, dtype=np.float32) for name, r in scored.items()}, score_function
+        return {name: np.asarray(r.stats, dtype=np.float64) for name, r in scored.items()}, score_function
     matrices = {name: np.asarray(r.segments, dtype=np.float64)[:, None] for name, r in scored.items()}
     return matrices, lambda summed: float(summed[0]) / segments
 

@@ -66,6 +66,10 @@ class TestSetConfig:
     # real sentence or paragraph, far below what would exhaust memory in the
     # metrics (TER, diffs).
     max_line_chars: int = 100000
+    # The largest input file read, in bytes (every input, and every file of a
+    # saved dataset): checked before reading, so that an endless or huge file
+    # is refused with its size instead of exhausting memory.
+    max_input_bytes: int = 1 << 30
 
 
 @dataclass

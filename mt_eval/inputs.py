@@ -9,6 +9,11 @@ Structured inputs go through `datasets` (imported only when one is used):
 ``.jsonl``/``.json``/``.csv``/``.tsv``/``.parquet`` files, a folder written by
 ``save_to_disk``, or a hub dataset named ``hf:NAME[:CONFIG][@SPLIT]``. A
 ``#column`` suffix picks the column; otherwise the configured default.
+
+Work is bounded before any byte is read: every local input, and every file
+of a saved dataset's folder, must be a regular file (a FIFO, device or
+socket could block or never end) of at most ``max_bytes`` bytes
+(``testset.max_input_bytes``).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
+from .bounded_files import check_bounded, open_regular, refuse_size
 from .errors import InputError
 from .errors import describe_os_error
 
@@ -32,6 +38,15 @@ STRUCTURED_BUILDERS = {
     ".parquet": "parquet",
 }
 HUB_PREFIX = "hf:"
+
+# The largest input read, in bytes (``testset.max_input_bytes``): far above
+# any test set (WMT's are a few MB; a million segments is a few hundred MB),
+# far below what would exhaust memory once read into Python strings.
+DEFAULT_MAX_INPUT_BYTES = 1 << 30
+LIMIT_KEY = "testset.max_input_bytes"
+# What to do instead of naming a FIFO, a device or a socket.
+SAVE_A_FILE = "Save the segments to a file (e.g. `command > hyp.en`) and name that file."
+SAVE_A_DATASET = "Save the dataset again with `save_to_disk`."
 
 
 @dataclass(frozen=True)
@@ -51,7 +66,7 @@ MEMORY_PREFIX = "memory:"
 
 def read_input(
     spec: str, default_column: str, role: str, max_chars: int,
-    memory: Optional[Mapping[str, Sequence[str]]] = None,
+    memory: Optional[Mapping[str, Sequence[str]]] = None, max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
 ) -> RawInput:
     """Read the segments named by ``spec``; ``role`` names the config key in errors."""
     if spec.startswith(MEMORY_PREFIX):
@@ -63,8 +78,10 @@ def read_input(
     _check_exists(path, location, role)
     if path.is_dir():
         if _is_saved_dataset(path):
+            check_bounded(path, role, max_bytes, LIMIT_KEY, SAVE_A_DATASET)
             return RawInput(spec, _checked_values(_read_dataset_column(str(path), column or default_column, role), str(path), column or default_column, role, max_chars, 1))
         raise InputError(f"{role}: {location} is a directory, not a file. Name the file of segments (one per line).")
+    check_bounded(path, role, max_bytes, LIMIT_KEY, SAVE_A_FILE)
     suffix = path.suffix.lower()
     if suffix in STRUCTURED_BUILDERS:
         if suffix != ".parquet":
@@ -73,13 +90,13 @@ def read_input(
             # A row holds several columns, so a line may be longer than one
             # segment; a .json document may be a single line.
             row_bytes = None if suffix == ".json" else max_chars * 16 + 2
-            read_text_file(path, role, max_chars, max_line_bytes=row_bytes, check_chars=False)
+            read_text_file(path, role, max_chars, max_line_bytes=row_bytes, check_chars=False, max_bytes=max_bytes)
         first_row = 2 if suffix in (".csv", ".tsv") else 1
         values = _read_dataset_column(str(path), column or default_column, role)
         return RawInput(spec, _checked_values(values, str(path), column or default_column, role, max_chars, first_row))
     if column:
         raise InputError(f"{role}: {spec}: '#{column}' selects a column, but {path.name} is plain text. Use a .jsonl, .csv, .tsv or .parquet file, or drop '#{column}'.")
-    return read_text_file(path, role, max_chars)
+    return read_text_file(path, role, max_chars, max_bytes=max_bytes)
 
 
 def _memory_lines(spec: str, role: str, max_chars: int, memory: Mapping[str, Sequence[str]]) -> List[str]:
@@ -116,20 +133,20 @@ def _check_exists(path: Path, location: str, role: str) -> None:
 
 def read_text_file(
     path: Path, role: str, max_chars: int, max_line_bytes: Optional[int] = -1, check_chars: bool = True,
+    max_bytes: int = DEFAULT_MAX_INPUT_BYTES,
 ) -> RawInput:
     """Strictly decode a plain-text file into one segment per ``\\n``-separated
-    line, streaming: a line longer than ``max_chars`` (or an endless file
-    such as /dev/zero) stops the read at that line, with its number."""
+    line, streaming: a line longer than ``max_chars`` stops the read at that
+    line, with its number, and more than ``max_bytes`` in all (a file that
+    grew since it was checked, or a /proc file that says it is empty) stops
+    it too."""
     # UTF-8: at most 4 bytes a character, plus CR LF; None: no limit.
     limit_bytes = max_chars * 4 + 2 if max_line_bytes == -1 else (max_line_bytes or -1)
     lines: List[str] = []
     had_bom = had_crlf = False
-    try:
-        stream = open(path, "rb")
-    except OSError as error:
-        raise InputError(f"{role}: {path}: cannot read the file: {describe_os_error(error)}.") from None
+    stream = open_regular(path, role, SAVE_A_FILE)
     with stream:
-        number = 0
+        number = read = 0
         while True:
             try:
                 raw = stream.readline(limit_bytes)
@@ -137,6 +154,9 @@ def read_text_file(
                 raise InputError(f"{role}: {path}: cannot read the file: {describe_os_error(error)}.") from None
             if not raw:
                 break
+            read += len(raw)
+            if read > max_bytes:
+                raise refuse_size(role, path, read, max_bytes, LIMIT_KEY)
             number += 1
             if limit_bytes > 0 and len(raw) >= limit_bytes and not raw.endswith(b"\n"):
                 raise InputError(

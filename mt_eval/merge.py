@@ -19,6 +19,7 @@ from omegaconf import OmegaConf
 
 from . import signatures
 from .analysis import analyse
+from .budget import check_run
 from .config import RunConfig, plain_config
 from .metrics import create_metrics, registered_metrics
 from .errors import InputError
@@ -52,6 +53,8 @@ def merge_runs(specs: Sequence[str]) -> RunResult:
     settings = OmegaConf.create({key: first.statistics[key] for key in STATISTICS_KEYS if key in first.statistics})
     if settings.get("baseline") is not None and settings.baseline not in names:
         raise InputError(f"merge: stats.baseline={settings.baseline!r} is in no shard.")
+    # Every system together is the joint run's size: checked before its pairs are built.
+    check_run(settings, (), len(merged.systems), len(merged.metrics), merged.testset.segments)
     metrics = create_metrics(merged.metrics, OmegaConf.create(first.config)) if first.config else []
     functions = {metric.name: metric.score_function() for metric in metrics}
     by_metric = {metric: {system.name: system.scores[metric] for system in merged.systems if metric in system.scores} for metric in merged.metrics}

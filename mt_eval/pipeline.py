@@ -15,6 +15,7 @@ from typing import Any, Callable, ContextManager, Dict, Mapping, Optional, Seque
 from omegaconf import OmegaConf
 
 from .analysis import analyse, check_settings
+from .budget import check_run
 from .config import as_run_config, plain_config
 from .errors import MtEvalError
 from .metrics import Metric, create_metrics
@@ -41,6 +42,8 @@ def evaluate(
     metrics = create_metrics(list(config.metrics), config)  # bad metric options fail before any file is read
     testset = load_testset(config.testset, require_references=any(metric.needs_references for metric in metrics), memory=memory)
     check_settings(config.stats, list(testset.systems))
+    # Before any scoring: refused with the estimate if its statistics cannot fit in memory.
+    check_run(config.stats, list(config.report.formats), len(testset.systems), len(metrics), testset.size)
     for metric in metrics:
         metric.precheck(testset)
     systems = {

@@ -66,6 +66,23 @@ def markdown_cell(text: str) -> str:
     return html.escape(text, quote=False).replace("|", "\\|")
 
 
+def markdown_code(text: str) -> str:
+    """``text`` as one CommonMark/GFM code span, outside a table: it shows
+    ``visible(text)`` exactly and nothing in it can end the span or become
+    markup. The fence is one backtick longer than the longest run of
+    backticks inside (a span closes only at a run of its own length); a
+    space pads content that starts or ends with a backtick or a space (the
+    parser removes exactly one from each end); line breaks and other
+    controls are made visible, since a line break inside a span becomes a
+    space and a blank line would end it. Inside a span nothing is HTML."""
+    shown = visible(str(text))
+    if not shown.strip(" "):
+        return f"`{shown or ' '}`"  # only spaces: the parser keeps them all
+    fence = "`" * (max(len(run) for run in re.findall(r"`+", shown) or [""]) + 1)
+    pad = " " if shown[0] in "` " or shown[-1] in "` " else ""
+    return f"{fence}{pad}{shown}{pad}{fence}"
+
+
 def xml_text(text: str) -> str:
     """Text XML 1.0 can hold: characters it forbids become U+FFFD."""
     return _NOT_XML.sub("\ufffd", str(text))

@@ -24,7 +24,13 @@ Methods and sources:
 
 The random draws are exactly sacrebleu's for the same seed
 (``numpy.random.default_rng(seed)``, then ``choice``/``integers`` with the
-same shapes), so p-values and intervals agree with its CLI.
+same shapes), so p-values and intervals agree with its CLI. Resampled
+statistics and scores are float64, where sacrebleu's are float32: the
+corpus score is computed in float64, and a resample equal to the test set
+must score exactly the same (every score lies within its own interval).
+Scores then differ from its CLI's by float32 rounding (~1e-5 on a 0–100
+scale), and a p-value only where a resampled difference lies that close to
+the observed one.
 
 One deliberate difference: when the observed difference is exactly zero
 (a system against itself, or two systems with equal scores), the p-value is
@@ -80,21 +86,16 @@ def bootstrap_weight_chunks(segments: int, resamples: int, seed: int, chunk_rows
 
 
 def resampled_scores(stats: np.ndarray, weights: np.ndarray, score: ScoreFunction) -> np.ndarray:
-    """The corpus score of every resample: one matrix product, then the
-    metric's own function on each summed row."""
-    # The scores keep the type the metric's function returns (sacrebleu's:
-    # float32 under NumPy 2), so means and p-values equal sacrebleu's own.
-    return np.array([score(row) for row in _summed(stats, weights)])
+    """The corpus score of every resample, in float64: one matrix product,
+    then the metric's own function on each summed row."""
+    return np.array([score(row) for row in _summed(stats, weights)], dtype=np.float64)
 
 
 def _summed(stats: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Weighted sums of the statistics, accumulated in float64 (exact for
-    integer counts) and returned in the statistics' own type: for sacrebleu's
-    float32 statistics that is the float32 sum sacrebleu computes, bit for
-    bit, as long as the sums fit float32 exactly (below 2**24); beyond that
-    it is the correctly rounded sum rather than an accumulated one."""
-    summed = weights.astype(np.float64, copy=False) @ stats.astype(np.float64, copy=False)
-    return summed.astype(stats.dtype, copy=False)
+    """Weighted sums of the statistics in float64: exact for integer counts
+    (below 2**53), so a resample that takes every segment once sums to the
+    test set's own statistics."""
+    return weights.astype(np.float64, copy=False) @ stats.astype(np.float64, copy=False)
 
 
 def bootstrap_scores(
@@ -113,8 +114,7 @@ def bootstrap_scores(
 
 def resample_mean(scores: np.ndarray) -> float:
     """The mean of resampled scores as sacrebleu computes it
-    (``statistics.mean``: exact, then rounded once to the scores' own type),
-    so ``bootstrap_mean`` equals its CLI's μ under NumPy 1 and 2 alike."""
+    (``statistics.mean``: exact, then rounded once)."""
     return float(statistics.mean(list(scores))) if len(scores) else float("nan")
 
 

@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence
 
 from .errors import ConfigError, InputError, whole_number
 from .flags import SystemFlags, check_system
-from .inputs import MEMORY_PREFIX, RawInput, read_input
+from .inputs import DEFAULT_MAX_INPUT_BYTES, MEMORY_PREFIX, RawInput, read_input
 from .plain import check_name, visible
 from .normalize import NormalizationCounts, check_unicode_form, describe, normalize_segments
 
@@ -103,6 +103,7 @@ class _Options:
     empty_reference: str
     length_ratio: float
     max_chars: int
+    max_bytes: int
     name: Optional[str]
 
 
@@ -123,8 +124,10 @@ def _check_options(config: Any, require_references: bool) -> _Options:
             "(only reference-free metrics, e.g. metrics=[comet] with a QE model, can run without)."
         )
     max_chars = whole_number("testset.max_line_chars", config.max_line_chars, 1)
+    # Read with a default: a schema without the key (an older config) keeps the documented limit.
+    max_bytes = whole_number("testset.max_input_bytes", getattr(config, "max_input_bytes", DEFAULT_MAX_INPUT_BYTES), 1)
     name = check_name("testset.name", config.name) if config.name is not None else None
-    return _Options(unicode_form, bool(config.normalize.strip_format_chars), policy, float(ratio), max_chars, name)
+    return _Options(unicode_form, bool(config.normalize.strip_format_chars), policy, float(ratio), max_chars, max_bytes, name)
 
 
 class _Reader:
@@ -135,7 +138,7 @@ class _Reader:
         self.records: List[InputRecord] = []
 
     def load(self, spec: str, role: str) -> List[str]:
-        raw: RawInput = read_input(spec, self.column, role, self.options.max_chars, self.memory)
+        raw: RawInput = read_input(spec, self.column, role, self.options.max_chars, self.memory, self.options.max_bytes)
         lines, counts = normalize_segments(raw.lines, self.options.unicode_form, self.options.strip)
         self.records.append(InputRecord(role, raw.origin, raw.had_bom, raw.had_crlf, counts))
         return lines

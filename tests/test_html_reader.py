@@ -444,3 +444,97 @@ def test_an_edited_link_never_breaks_the_page(open_page, bundled, tmp_path, frag
     assert page.input_value("#view") == "prose" and page.input_value("#pair-a") in ("0", "1")
     one = save(tmp_path / "one", source=SOURCE, references=[REFERENCE], systems={"draft": DRAFT}, metrics=["comet"])
     open_page(one / "report.html", fragment=fragment)  # one draft, no scored metric
+
+
+# ---- a value the page cannot use is said, and the default used instead
+
+
+def beats_lines(scores, names, a: int, b: int, metric: str, margin: float) -> List[int]:
+    return [i + 1 for i in np.flatnonzero(advantage(scores, metric, names[a], names[b]) > margin)]
+
+
+def notice(page) -> str:
+    return "" if page.locator("#notice").is_hidden() else page.text_content("#notice")
+
+
+# Not a number, not finite, negative, huge (at or above any BLEU difference), or not all a number.
+UNUSABLE_MARGINS = ["Infinity", "-Infinity", "NaN", "abc", "-3", "-0.5", "1e400", "1e308", "100", "", " ", "5abc", "2,5", "%E2%80%8B5"]
+
+
+@pytest.mark.parametrize("margin", UNUSABLE_MARGINS)
+def test_a_margin_in_the_link_the_page_cannot_use_is_explained_and_the_default_used(open_page, bundled, margin):
+    scores = segment_scores(bundled)
+    names = list(scores)
+    page = open_page(bundled / "report.html", fragment=f"#a=0&b=1&bm=0&beats=1&margin={margin}")
+    said = notice(page)
+    assert ("(from the link)" in said or "margin in the link is empty" in said) and "using 5 instead" in said, said
+    expected = beats_lines(scores, names, 0, 1, "bleu", 5)
+    assert visible_lines(page) == expected
+    assert page.text_content("#shown") == f"{len(expected)} of 14 segments"
+    assert page.input_value("#margin") == "5" and "by more than 5 BLEU" in page.text_content("#view-line")
+    assert "margin=5" in page.evaluate("location.hash")  # the link now says what is shown
+
+
+@pytest.mark.parametrize("margin", ["0", "2.5", "1e1", "0.0"])
+def test_a_usable_margin_in_the_link_filters_without_a_notice(open_page, bundled, margin):
+    scores = segment_scores(bundled)
+    page = open_page(bundled / "report.html", fragment=f"#a=1&b=0&bm=1&beats=1&margin={margin}")
+    assert notice(page) == ""
+    assert visible_lines(page) == beats_lines(scores, list(scores), 1, 0, "chrf", float(margin))
+
+
+def test_a_typed_margin_the_page_cannot_use_is_explained_while_it_stands(open_page, four):
+    page, scores, names = pair_page(open_page, four, 0, 2)
+    page.select_option("#beats-metric", "0")
+    page.check("#beats")
+    for typed in ("-3", "1e999", "150"):
+        page.fill("#margin", typed)
+        said = notice(page)
+        assert ("(from the field)" in said or "margin field holds no number" in said) and "using 5 instead" in said, (typed, said)
+        assert visible_lines(page) == beats_lines(scores, names, 0, 2, "bleu", 5)
+        assert page.input_value("#margin") in (typed, "")  # what is typed stays (a number field reads "" for what it cannot parse)
+    page.fill("#margin", "7")
+    assert notice(page) == "" and visible_lines(page) == beats_lines(scores, names, 0, 2, "bleu", 7)
+
+
+def test_a_margin_too_large_for_the_chosen_metric_falls_back_visibly(open_page, tmp_path):
+    """COMET-sized scores: a margin of 5 can never be passed; with the
+    default, the filter uses 0 (and says so in the field), with a value the
+    reader gave, the page says why it uses 0 instead."""
+    from mt_eval.reports.html import render_html
+    from mt_eval.results import RunResult
+
+    run = RunResult.load(save(tmp_path / "run", source=SOURCE, references=[REFERENCE], systems={"draft": DRAFT, "presstv": PRESSTV},
+                              metrics=["bleu"]) / "report.json")
+    for system in run.systems:  # a 0–1 scale, as COMET's: every segment score divided by 100
+        score = system.scores["bleu"]
+        score.segments = [value / 100 for value in score.segments]
+    page_file = tmp_path / "small.html"
+    page_file.write_text(render_html(run), encoding="utf-8")
+    page = open_page(page_file, fragment="#a=0&b=1&beats=1")
+    assert notice(page) == "" and page.input_value("#margin") == "0"
+    page = open_page(page_file, fragment="#a=0&b=1&beats=1&margin=5")
+    assert "is not below" in notice(page) and "using 0 instead" in notice(page)
+
+
+@pytest.mark.parametrize("fragment, key", [
+    ("#a=9", "a="), ("#b=-1", "b="), ("#m=x", "m="), ("#bm=8", "bm="), ("#a=1.5", "a="), ("#view=sys:7", "view="), ("#sort=d:5", "sort="),
+    ("#flag=nope", "flag="), ("#seg=99999", "seg="), ("#desc=yes", "desc="), ("#beats=2", "beats="), ("#colour=red", "colour"),
+])
+def test_every_link_value_the_page_cannot_use_is_named_on_the_page(open_page, bundled, fragment, key):
+    page = open_page(bundled / "report.html", fragment=fragment)
+    assert key in notice(page) and "in the link" in notice(page), notice(page)
+    page.select_option("#view", "ref:0")  # the reader takes over: the link's notices go
+    assert notice(page) == ""
+
+
+def test_a_link_the_page_wrote_itself_has_nothing_to_explain(open_page, four):
+    page = open_page(four / "report.html")
+    page.select_option("#pair-a", "2")
+    page.select_option("#sort", "d:1")
+    page.check("#descending")
+    page.fill("#margin", "3")
+    page.check("#beats")
+    page.select_option("#flag", "any")
+    again = open_page(four / "report.html", fragment=page.evaluate("location.hash"))
+    assert notice(again) == ""

@@ -123,8 +123,8 @@ class SacrebleuLexicalMetric(Metric[OptionsT]):
     def score_function(self) -> Callable[[np.ndarray], float]:
         """sacrebleu's own corpus-score computation from summed statistics."""
         metric = self.build(None)
-        # Not float(): sacrebleu's own type (float32 under NumPy 2, where it
-        # computes in float32) keeps resampled means equal to its CLI's.
+        # Not float(): whatever type sacrebleu computes in from the statistics
+        # it is given (float64 here, so that every score lies in its own interval).
         # sacrebleu annotates the statistics as a list; it only indexes them, and an array indexes alike.
         return lambda summed: metric._compute_score_from_stats(cast(List[Any], summed)).score
 

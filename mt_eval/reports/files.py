@@ -14,7 +14,7 @@ import json
 from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from ..errors import ConfigError
-from ..plain import markdown_cell
+from ..plain import markdown_cell, markdown_code
 from .. import report_seal, segment_table
 from ..results import RunResult
 from .summary import Cell, summarize
@@ -31,7 +31,7 @@ def render_markdown(result: RunResult) -> str:
     lines = [
         f"### mt-eval: {_escape(info.name)}",
         "",
-        f"{info.segments} segments · checksum `{info.checksum}`",
+        f"{info.segments} segments · checksum {markdown_code(info.checksum)}",
         "",
         "| system | " + " | ".join(_escape(header) for header in summary.headers) + " | flags |",
         "|---|" + "---:|" * len(summary.headers) + "---:|",
@@ -51,7 +51,7 @@ def render_markdown(result: RunResult) -> str:
         for i, name in enumerate(names):
             row = ["—" if i == j else ("✓" if matrix[i][j] else "") for j in range(len(names))]
             lines.append(f"| {_escape(name)} | " + " | ".join(row) + " |")
-    lines += ["", "**Signatures**", ""] + [f"- {metric}: `{signature}`" for metric, signature in summary.signatures.items()]
+    lines += ["", "**Signatures**", ""] + [f"- {_escape(metric)}: {markdown_code(signature)}" for metric, signature in summary.signatures.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -18,12 +18,12 @@ LAYERS = [
     {"mt_eval.gate", "mt_eval.merge", "mt_eval.report_loader", "mt_eval.reports"},
     {"mt_eval.pipeline"},
     {"mt_eval.config"},
-    {"mt_eval.analysis", "mt_eval.signatures"},
+    {"mt_eval.analysis", "mt_eval.budget", "mt_eval.signatures"},
     {"mt_eval.metrics"},
     {"mt_eval.testset", "mt_eval.stats", "mt_eval.significance_floor"},
     {"mt_eval.flags", "mt_eval.inputs", "mt_eval.normalize"},
     {"mt_eval.results", "mt_eval.report_check", "mt_eval.segment_table", "mt_eval.report_seal", "mt_eval.metric_info"},
-    {"mt_eval.plain", "mt_eval.errors", "mt_eval.version"},
+    {"mt_eval.plain", "mt_eval.errors", "mt_eval.version", "mt_eval.bounded_files"},
 ]
 
 

@@ -51,3 +51,58 @@ def test_chunked_randomization_gives_the_same_p_value():
     whole = st.paired_randomization_p(a, b, st.randomization_mask(300, 500, 3), score, delta)
     chunked = st.paired_randomization_p(a, b, st.randomization_mask_chunks(300, 500, 3, chunk_rows=32), score, delta)
     assert whole == chunked
+
+
+# ---------------------------------------------------------------- every score within its own interval
+
+WORDS = "the a cat sat on mat dog ran fast slow big small red blue , . ! ? 's don't".split()
+LEXICAL = ["bleu", "chrf", "ter"]
+VARIANTS = [  # each lexical metric with its defaults, and with options that change how it computes
+    [], ["bleu.smooth_method=floor", "bleu.max_ngram_order=2", "chrf.word_order=2", "chrf.beta=1", "ter.normalized=true", "ter.case_sensitive=true"],
+]
+
+
+def _text(rng) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 12)))
+
+
+@pytest.mark.parametrize("method", ["bootstrap", "ar", "none"])
+def test_every_corpus_score_lies_within_its_own_interval(method):
+    """Random test sets of 1 to 5 segments, every lexical metric: the corpus
+    score is never outside its bootstrap interval. (In float32, every chrF
+    score of a 1-segment set lay ~1e-7 outside: its only resample, the set
+    itself, scored in float32 and the corpus in float64.)"""
+    import random
+
+    import mt_eval
+
+    rng = random.Random({"bootstrap": 1, "ar": 2, "none": 3}[method])
+    checked = 0
+    for case in range(12):
+        segments = case % 5 + 1
+        reference = [_text(rng) for _ in range(segments)]
+        systems = {f"s{k}": [_text(rng) if rng.random() < 0.6 else ref for ref in reference] for k in range(rng.randint(1, 3))}
+        for options in VARIANTS:
+            run = mt_eval.score(source=[f"مصدر {i}" for i in range(segments)], references=[reference], systems=systems,
+                                metrics=LEXICAL, overrides=[f"stats.method={method}", "stats.trials=200", "report.formats=[json]", *options]).run
+            for system in run.systems:
+                for name in LEXICAL:
+                    result = system.scores[name]
+                    assert result.ci[0] <= result.score <= result.ci[1], (name, options, segments, system.name, result.score, result.ci)
+                    checked += 1
+    assert checked >= 12 * len(VARIANTS) * len(LEXICAL)
+
+
+def test_a_resample_of_every_segment_once_scores_the_corpus_exactly():
+    """The weighted sum is exact in float64, so the metric's function sees
+    the very statistics the corpus score was computed from."""
+    from sacrebleu.metrics import BLEU, CHRF, TER
+
+    rng = np.random.default_rng(4)
+    for metric in (BLEU(), CHRF(), CHRF(word_order=2), TER()):
+        hyps = [" ".join(rng.choice(WORDS, size=rng.integers(1, 15))) for _ in range(5)]
+        refs = [" ".join(rng.choice(WORDS, size=rng.integers(1, 15))) for _ in range(5)]
+        stats = np.asarray(metric._extract_corpus_statistics(hyps, [refs]), dtype=np.float64)
+        corpus = metric._compute_score_from_stats(stats.sum(axis=0).tolist()).score
+        ones = st.resampled_scores(stats, np.ones((3, len(hyps))), lambda row, metric=metric: metric._compute_score_from_stats(row).score)
+        assert ones.dtype == np.float64 and list(ones) == [corpus] * 3

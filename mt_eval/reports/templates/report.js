@@ -114,26 +114,89 @@
     }
 
     // ---- state, kept in the URL hash so that a link reproduces the view
-    var state = { a: 0, b: nS > 1 ? 1 : 0, m: 0, view: "prose", sort: "", desc: false, q: "", beats: false, margin: 5, bm: 0, disagree: false, flag: "", seg: "" };
+    var DEFAULT_MARGIN = 5;
+    var state = { a: 0, b: nS > 1 ? 1 : 0, m: 0, view: "prose", sort: "", desc: false, q: "", beats: false, margin: String(DEFAULT_MARGIN), marginFrom: "", bm: 0, disagree: false, flag: "", seg: "" };
+    // The largest difference between two drafts' scores on each metric, over the segments on this page:
+    // "beats by more than" a margin at or above it can never hold.
+    var SPAN = M.map(function (_, m) {
+      var low = Infinity, high = -Infinity;
+      SEG.forEach(function (g, k) { for (var s = 0; s < nS; s++) { low = Math.min(low, score(k, m, s)); high = Math.max(high, score(k, m, s)); } });
+      return high > low ? high - low : 0;
+    });
+    // Why a margin (as text) cannot be used on metric m, or null when it can.
+    function marginProblem(text, m) {
+      var v = String(text).trim() === "" ? NaN : Number(text);
+      if (isNaN(v)) { return "is not a number"; }
+      if (!isFinite(v)) { return "is not a finite number"; }
+      if (v < 0) { return "is negative (it is how much better A must be)"; }
+      if (M[m] && SPAN[m] > 0 && v >= SPAN[m]) { return "is not below " + fmt(SPAN[m], m) + ", the largest " + M[m].label + " difference between two drafts on this page, so no segment could pass"; }
+      return null;
+    }
+    function fallbackMargin(m) { return marginProblem(DEFAULT_MARGIN, m) ? 0 : DEFAULT_MARGIN; }
+    // The margin the filter uses: the one asked for, or the default when it cannot be used.
+    function margin() { return marginProblem(state.margin, state.bm) ? fallbackMargin(state.bm) : Number(state.margin); }
+    // What the link asked for that this page cannot show, said on the page (never silently dropped).
+    var linkNotes = [];
+    function shorten(text) { text = String(text); return text.length > 40 ? text.slice(0, 40) + "…" : text; }
     function readHash() {
-      var params = new URLSearchParams(location.hash.slice(1));
-      function int(name, low, high) { var v = parseInt(params.get(name), 10); return isNaN(v) || v < low || v > high ? null : v; }
-      var a = int("a", 0, nS - 1), b = int("b", 0, nS - 1), m = int("m", 0, M.length - 1), bm = int("bm", 0, M.length - 1);
-      if (a !== null) { state.a = a; } if (b !== null) { state.b = b; } if (m !== null) { state.m = m; } if (bm !== null) { state.bm = bm; }
-      if (params.has("view")) { state.view = params.get("view"); }
-      if (params.has("sort")) { state.sort = params.get("sort"); }
-      state.desc = params.get("desc") === "1";
+      var params = new URLSearchParams(location.hash.slice(1)), known = ["a", "b", "m", "bm", "view", "sort", "desc", "q", "beats", "margin", "disagree", "flag", "seg"];
+      linkNotes = [];
+      function note(name, why, used) { linkNotes.push(name + "=“" + shorten(params.get(name)) + "” in the link " + why + "; " + used + "."); }
+      function int(name, low, high) {
+        if (!params.has(name)) { return null; }
+        var text = params.get(name), v = /^\d+$/.test(text) ? +text : NaN;
+        return isNaN(v) || v < low || v > high ? null : v;
+      }
+      function index(name, count, what, current, label) {
+        var v = int(name, 0, count - 1);
+        if (v === null && params.has(name)) { note(name, count ? "is not a " + what + " of this page (0–" + (count - 1) + ")" : "names a " + what + ", and this page has none", "showing " + label(current)); }
+        return v === null ? current : v;
+      }
+      function flag(name) {
+        if (!params.has(name)) { return false; }
+        if (params.get(name) !== "0" && params.get(name) !== "1") { note(name, "is not 0 or 1", "taken as 0"); }
+        return params.get(name) === "1";
+      }
+      params.forEach(function (_, name) { if (known.indexOf(name) < 0) { linkNotes.push("“" + shorten(name) + "” in the link is not a setting of this page; ignored."); } });
+      var draft = function (s) { return "draft " + S[s]; }, metric = function (m) { return M[m] ? M[m].label : "no metric"; };
+      state.a = index("a", nS, "draft", 0, draft); state.b = index("b", nS, "draft", nS > 1 ? 1 : 0, draft);
+      state.m = index("m", M.length, "metric", 0, metric); state.bm = index("bm", M.length, "metric", 0, metric);
+      state.view = "prose";
+      if (params.has("view")) {
+        var views = Array.prototype.map.call($("view").options, function (option) { return option.value; });
+        if (views.indexOf(params.get("view")) >= 0) { state.view = params.get("view"); } else { note("view", "is not a view of this page", "showing prose"); }
+      }
+      state.sort = "";
+      if (params.has("sort")) {
+        if (sortOptions().some(function (option) { return option[0] === params.get("sort"); })) { state.sort = params.get("sort"); } else { note("sort", "is not a sort key of this page", "sorted by line number"); }
+      }
+      state.desc = flag("desc");
       state.q = params.get("q") || "";
-      state.beats = params.get("beats") === "1";
-      var margin = parseFloat(params.get("margin"));
-      if (!isNaN(margin)) { state.margin = margin; }
-      state.disagree = params.get("disagree") === "1";
+      state.beats = flag("beats");
+      state.margin = params.has("margin") ? params.get("margin") : String(DEFAULT_MARGIN);
+      state.marginFrom = params.has("margin") ? "the link" : "";
+      state.disagree = flag("disagree");
       state.flag = params.get("flag") || "";
       state.seg = params.get("seg") || "";
-      // What an edited link asks for but this page cannot do is dropped, not obeyed.
-      if (nS < 2 || !M.length) { state.beats = false; }
-      if (nS < 2 || M.length < 2) { state.disagree = false; }
-      if (state.flag && state.flag !== "any" && !Object.prototype.hasOwnProperty.call(D.flagLabels, state.flag)) { state.flag = ""; }
+      // What an edited link asks for but this page cannot do is said, and not obeyed.
+      if (state.beats && (nS < 2 || !M.length)) { state.beats = false; note("beats", "needs two drafts and a metric", "showing every segment"); }
+      if (state.disagree && (nS < 2 || M.length < 2)) { state.disagree = false; note("disagree", "needs two drafts and two metrics", "showing every segment"); }
+      if (state.flag && state.flag !== "any" && !Object.prototype.hasOwnProperty.call(D.flagLabels, state.flag)) { note("flag", "is not a kind of flag", "showing all segments"); state.flag = ""; }
+      if (state.seg && !SEG.some(function (g) { return String(g.line) === state.seg; })) { note("seg", "is not a line shown on this page", "starting at the top"); state.seg = ""; }
+    }
+    // Every notice: the link's, and the margin's while it cannot be used (from the link or typed).
+    function showNotices() {
+      var notes = linkNotes.slice(), problem = M.length && state.marginFrom ? marginProblem(state.margin, state.bm) : null;
+      if (problem) {
+        var empty = String(state.margin).trim() === "", field = state.marginFrom === "the field";
+        var what = !empty ? "The margin “" + shorten(state.margin) + "” (from " + state.marginFrom + ") " + problem
+          : field ? "The margin field holds no number it can read" : "The margin in the link is empty";
+        notes.push(what + "; using " + fallbackMargin(state.bm) + " instead.");
+      }
+      var box = $("notice");
+      box.textContent = "";
+      notes.forEach(function (text) { box.appendChild(el("span", "", text)); box.appendChild(el("br")); });
+      box.hidden = !notes.length;
     }
     function writeHash() {
       var params = new URLSearchParams();
@@ -143,7 +206,7 @@
       if (state.sort) { params.set("sort", state.sort); }
       if (state.desc) { params.set("desc", "1"); }
       if (state.q) { params.set("q", state.q); }
-      if (state.beats) { params.set("beats", "1"); params.set("margin", state.margin); params.set("bm", state.bm); }
+      if (state.beats) { params.set("beats", "1"); params.set("margin", margin()); params.set("bm", state.bm); }
       if (state.disagree) { params.set("disagree", "1"); }
       if (state.flag) { params.set("flag", state.flag); }
       if (state.seg) { params.set("seg", state.seg); }
@@ -284,7 +347,7 @@
     }
     function visible(k) {
       if (state.q && haystack[k].indexOf(state.q.toLowerCase()) < 0) { return false; }
-      if (state.beats && nS > 1 && M.length && !(advantage(k, state.bm, state.a, state.b) > state.margin)) { return false; }
+      if (state.beats && nS > 1 && M.length && !(advantage(k, state.bm, state.a, state.b) > threshold)) { return false; }
       if (state.disagree && nS > 1 && M.length > 1 && !disagreement(k)) { return false; }
       return hasFlag(k);
     }
@@ -295,8 +358,11 @@
       if (part[0] === "s") { return score(k, +part[2], +part[1]); }
       return null;
     }
-    var order = SEG.map(function (_, k) { return k; }), shownOrder = [];
+    var order = SEG.map(function (_, k) { return k; }), shownOrder = [], threshold = DEFAULT_MARGIN;
     function apply() {
+      threshold = margin();
+      // The margin field shows the margin in use, except while the reader is typing in it.
+      if (state.marginFrom !== "the field" && $("margin")) { $("margin").value = String(threshold); }
       var sign = state.desc ? -1 : 1;
       var wanted = SEG.map(function (_, k) { return k; });
       if (state.sort) { wanted.sort(function (x, y) { return sign * (sortValue(x) - sortValue(y)) || x - y; }); }
@@ -316,6 +382,7 @@
       });
       redraw(shownOrder);
       $("shown").textContent = shownOrder.length + " of " + SEG.length + " segments";
+      showNotices();
       describe();
       writeHash();
     }
@@ -329,7 +396,7 @@
       }
       var parts = [nS > 1 ? "Drafts " + S[state.a] + " (A) and " + S[state.b] + " (B)" : "Draft " + S[0]];
       parts.push(view === "prose" ? "shown as prose" : "differences from " + target);
-      if (state.beats) { parts.push("where A beats B by more than " + state.margin + " " + M[state.bm].label); }
+      if (state.beats) { parts.push("where A beats B by more than " + threshold + " " + M[state.bm].label); }
       if (state.disagree) { parts.push("where the metrics disagree"); }
       if (state.q) { parts.push("containing “" + state.q + "”"); }
       if (state.flag) { parts.push(state.flag === "any" ? "flagged segments" : "flagged " + (D.flagLabels[state.flag] || state.flag)); }
@@ -458,10 +525,11 @@
       set("view", "value", state.view);
       if ($("view").value !== state.view) { state.view = "prose"; $("view").value = "prose"; }
       set("sort", "value", state.sort); set("descending", "checked", state.desc); set("query", "value", state.q);
-      set("beats", "checked", state.beats); set("margin", "value", String(state.margin)); set("beats-metric", "value", String(state.bm));
+      set("beats", "checked", state.beats); set("beats-metric", "value", String(state.bm));
       set("disagree", "checked", state.disagree); set("flag", "value", state.flag);
     }
-    function on(id, event, handler) { var node = $(id); if (node) { node.addEventListener(event, function () { handler(node); apply(); }); } }
+    // A control the reader changes answers the link: its notices go.
+    function on(id, event, handler) { var node = $(id); if (node) { node.addEventListener(event, function () { linkNotes = []; handler(node); apply(); }); } }
     on("pair-a", "change", function (node) { state.a = +node.value; drawPair(); });
     on("pair-b", "change", function (node) { state.b = +node.value; drawPair(); });
     on("pair-metric", "change", function (node) { state.m = +node.value; drawPair(); });
@@ -471,15 +539,20 @@
     on("descending", "change", function (node) { state.desc = node.checked; });
     on("query", "input", function (node) { state.q = node.value.trim(); });
     on("beats", "change", function (node) { state.beats = node.checked; });
-    on("margin", "input", function (node) { var v = parseFloat(node.value); state.margin = isNaN(v) ? 0 : v; });
+    // A number field's value is "" while what is typed is not a number: said so, not read as 0.
+    on("margin", "input", function (node) { state.margin = node.value; state.marginFrom = "the field"; });
     on("beats-metric", "change", function (node) { state.bm = +node.value; });
     on("disagree", "change", function (node) { state.disagree = node.checked; });
     on("flag", "change", function (node) { state.flag = node.value; });
     // Sort keys: line; A's advantage over B per metric (with a pair); each draft's score per metric.
-    function fillSort() {
-      var sortBox = $("sort"), options = [["", "line number"]];
+    function sortOptions() {
+      var options = [["", "line number"]];
       if (nS > 1) { M.forEach(function (metric, m) { options.push(["d:" + m, S[state.a] + " over " + S[state.b] + " · " + metric.label]); }); }
       M.forEach(function (metric, m) { S.forEach(function (name, s) { options.push(["s:" + s + ":" + m, name + " · " + metric.label]); }); });
+      return options;
+    }
+    function fillSort() {
+      var sortBox = $("sort"), options = sortOptions();
       sortBox.textContent = "";
       options.forEach(function (option) { var node = el("option", "", option[1]); node.value = option[0]; sortBox.appendChild(node); });
       sortBox.value = state.sort;
