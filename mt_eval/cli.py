@@ -30,7 +30,7 @@ from rich.text import Text
 from . import multirun
 from .config import check_config, register_configs
 from .console import SafeStream, make_console, progress_factory, say
-from .errors import ConfigError, MtEvalError
+from .errors import ConfigError, MtEvalError, describe_os_error
 from .metrics import unavailable_metrics
 from .preflight import check_command_line
 from .reports import gate_report
@@ -64,6 +64,9 @@ def execute(config: DictConfig, console: Optional[Console] = None) -> int:
         outcome = run(config, report_dir=multirun.job_report_dir(config), progress=progress_factory(console))
     except MtEvalError as error:
         say(str(error))
+        return EXIT_BAD_INPUT
+    except OSError as error:  # a path the system refuses even to look at (a name over 255 bytes, a link loop)
+        say(f"{error.filename or 'a file'}: {describe_os_error(error)}. Check the paths given.")
         return EXIT_BAD_INPUT
     show(outcome, console, terminal=bool(config.report.terminal))
     return EXIT_REGRESSION if outcome.regression else EXIT_OK
@@ -119,6 +122,13 @@ def main() -> None:
         check_command_line(arguments, _hydra_entry)
     except ConfigError as error:
         say(str(error))
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    except OSError as error:  # a folder Hydra would write cannot even be looked at (a name too long, a link loop)
+        say(f"{error.filename or 'the command line'}: {describe_os_error(error)}.")
+        raise SystemExit(EXIT_BAD_INPUT) from None
+    except Exception as error:  # Hydra answers some overrides of its own keys (~hydra/job_logging) with its internals' errors
+        say(f"the command line cannot be composed into a config ({type(error).__name__}: {str(error).splitlines()[0] if str(error) else 'no detail'}). "
+            "Check the overrides of Hydra's own keys (hydra.*, hydra/...).")
         raise SystemExit(EXIT_BAD_INPUT) from None
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:

@@ -41,7 +41,11 @@ from .results import MetricResult, RunResult
 PASS, REGRESSION, BELOW_MIN, MISSING, NOTICE = "pass", "regression", "below-min", "missing", "notice"
 FAILING = (REGRESSION, BELOW_MIN, MISSING)
 COMPARED = (PASS, REGRESSION, BELOW_MIN)
-TOLERANCE = 1e-9  # float noise is not a drop
+# Float noise is not a drop: a millionth of the metric's scale (1e-4 BLEU,
+# 1e-6 COMET), far below any digit shown, and above what a score-neutral
+# option (COMET's batch size) moves a score by.
+NOISE_SHARE = 1e-6
+TOLERANCE = 1e-9  # the least noise allowed, for a metric of scale 0
 
 
 class IncomparableError(InputError):
@@ -280,7 +284,7 @@ class _Judge:
         verdict.delta = ours.score - theirs.score
         verdict.drop = -verdict.delta if verdict.higher_is_better else verdict.delta
         verdict.delta_ci = self.resampler.delta_interval(metric, theirs, ours)
-        if verdict.drop <= margin + TOLERANCE:
+        if verdict.drop <= margin + noise(self.current.info(metric).scale):
             return
         regression = True
         if self.settings.require_significance:
@@ -349,5 +353,10 @@ def _show_difference(value: float, margin: float) -> str:
     return f"{value:.{max(4, digits_for(value, margin))}f}"
 
 
-def _meets_floor(score: float, floor: float, higher_is_better: bool) -> bool:
-    return score >= floor - TOLERANCE if higher_is_better else score <= floor + TOLERANCE
+def noise(scale: float) -> float:
+    """Score differences of a metric of this scale that are float noise."""
+    return max(TOLERANCE, NOISE_SHARE * float(scale))
+
+
+def _meets_floor(score: float, floor: float, higher_is_better: bool, scale: float = 0.0) -> bool:
+    return score >= floor - noise(scale) if higher_is_better else score <= floor + noise(scale)

@@ -15,6 +15,7 @@ from typing import Any, List
 from .errors import InputError
 from .plain import label_problem
 from .report_seal import RUN_ID, SHA256
+from .segment_table import TABLE_COLUMNS
 
 
 class _Problem(Exception):
@@ -26,7 +27,7 @@ def check_report(data: Any, origin: str, sealed: bool = False) -> None:
     (schema 2.2 on) also requires the seal: the run id and, for the data
     file the report names, its hash, size and row count."""
     try:
-        _check(data)
+        _check(data, sealed)
         if sealed:
             _check_seal(data)
     except _Problem as problem:
@@ -48,7 +49,7 @@ def _check_seal(data: dict) -> None:
             _expect(_field(seal, key, int, where + ".") >= 0, f"{where}.{key}", "a whole number of 0 or more", seal[key])
 
 
-def _check(data: Any) -> None:
+def _check(data: Any, sealed: bool = False) -> None:
     _expect(isinstance(data, dict), "", "an object", data)
     testset = _field(data, "testset", dict)
     segments = _field(testset, "segments", int, "testset.")
@@ -58,8 +59,11 @@ def _check(data: Any) -> None:
     metrics = _field(data, "metrics", list)
     for i, metric in enumerate(metrics):
         _expect(isinstance(metric, str), f"metrics[{i}]", "a metric name", metric)
+        # segments.parquet has a column per metric beside its own columns.
+        _expect(metric not in TABLE_COLUMNS and not metric.endswith(".stats"), f"metrics[{i}]",
+                f"a metric name, not one of segments.parquet's own columns ({', '.join(sorted(TABLE_COLUMNS))})", metric)
     _expect(len(set(metrics)) == len(metrics), "metrics", "each metric once", metrics)
-    _check_metric_info(data.get("metric_info"), metrics)
+    _check_metric_info(data.get("metric_info"), metrics, sealed)
     systems = _field(data, "systems", list)
     _expect(len(systems) > 0, "systems", "at least one system", systems)
     names = set()
@@ -79,7 +83,7 @@ def _check(data: Any) -> None:
                         f"the direction metric_info.{metric} declares ({declared})", score["higher_is_better"])
 
 
-def _check_metric_info(info: Any, metrics: List[Any]) -> None:
+def _check_metric_info(info: Any, metrics: List[Any], sealed: bool = False) -> None:
     """Optional (reports before schema 2.1 lack it); when present, every
     fact a renderer or the gate reads has its type and a finite value."""
     if info is None:
@@ -109,6 +113,11 @@ def _check_metric_info(info: Any, metrics: List[Any]) -> None:
                 where + ".shown_details", "a list of [key, label] pairs", details)
         spans = facts.get("spans_detail")
         _expect(spans is None or isinstance(spans, str), where + ".spans_detail", "a details key or null", spans)
+        identity = facts.get("identity", {})
+        _expect(isinstance(identity, dict) and all(isinstance(key, str) for key in identity), where + ".identity",
+                "an object of the metric's options", identity)
+        if sealed:  # schema 2.2 on records every metric's identity
+            _expect("identity" in facts, where + ".identity", "the metric's identity (schema 2.2 records it)", None)
 
 
 def _check_score(score: Any, where: str, segments: int) -> None:

@@ -33,6 +33,7 @@ import numpy as np
 
 from .errors import InputError, MtEvalError
 from .metrics.base import Metric
+from . import signatures
 from .metrics.registry import registered_metrics
 from .results import MetricResult, RunResult
 from .testset import TestSet
@@ -46,13 +47,34 @@ def load_report(path: Union[str, "Path"]) -> RunResult:
         registered = registered_metrics().get(metric)
         if registered is None:
             continue  # a plug-in that is not installed here: the scores' own facts serve
-        options = result.config.get(metric)
         if metric not in result.metric_info:
             result.metric_info[metric] = _metric(registered, result).info()
-        if not result.metric_info[metric].identity:
-            identity = _recorded_identity(registered, options, _metric_signature(result, metric))
-            result.metric_info[metric] = dataclasses.replace(result.metric_info[metric], identity=identity)
+        _settle_identity(result, metric, registered)
     return result
+
+
+def _settle_identity(result: RunResult, metric: str, registered: Type[Metric[Any]]) -> None:
+    """The identity the gate and merge compare must be the one of the
+    options the scores were computed (and are recomputed) with: an older
+    report gets it from them, and a recorded one must agree with them."""
+    signature = _metric_signature(result, metric)
+    if signature is None:
+        return  # nothing scored: nothing is compared
+    recorded = result.metric_info[metric].identity
+    options = result.config.get(metric)
+    derived = _recorded_identity(registered, options, signature)
+    sealed = bool(result.run_id)  # schema 2.2 on records identities
+    if not derived:
+        if sealed and recorded:
+            return  # options this version cannot read: the recorded identity stands
+        raise InputError(f"{result.origin}: config.{metric} (the options {metric} was scored with) is missing or cannot be read "
+                         f"by this version, so what its scores measure cannot be told. Re-create the report set with mt-eval.")
+    if not sealed and not recorded:
+        result.metric_info[metric] = dataclasses.replace(result.metric_info[metric], identity=derived)
+    elif recorded != derived:
+        differing = signatures.identity_differences(metric, recorded, derived, ("metric_info", "config"))
+        raise InputError(f"{result.origin}: metric_info.{metric}.identity does not match the options report.json records "
+                         f"({'; '.join(differing)}). One was edited; re-create the report set with mt-eval.")
 
 
 def _recorded_identity(registered: Type[Metric[Any]], options: Any, signature: Optional[str]) -> Dict[str, Any]:

@@ -25,6 +25,8 @@ from .errors import InputError
 from .report_seal import RUN_ID_KEY
 
 FILE_NAME = "segments.parquet"
+# The table's own columns; every other is a metric's (``<metric>``, ``<metric>.stats``).
+TABLE_COLUMNS = frozenset({"system", "segment", "line", "source", "references", "output"})
 
 
 def build_table(result: Any) -> Any:
@@ -116,6 +118,10 @@ def read_into(report: Dict[str, Any], data: bytes, path: Path, report_path: Path
     missing = required - set(table.column_names)
     if missing:
         raise InputError(f"{path}: columns {', '.join(sorted(missing))} are missing.")
+    stored_metrics = {name for name in table.column_names if name not in TABLE_COLUMNS and not name.endswith(".stats")}
+    if stored_metrics != set(report["metrics"]):
+        raise InputError(f"{path}: holds scores of {', '.join(sorted(stored_metrics)) or 'no metric'}, but {report_path} lists "
+                         f"{', '.join(report['metrics']) or 'none'}. The files are from different runs, or one was edited.")
     systems = table.column("system").to_pylist()
     order: Dict[str, List[int]] = {}
     for index, name in enumerate(systems):
@@ -130,6 +136,13 @@ def read_into(report: Dict[str, Any], data: bytes, path: Path, report_path: Path
             raise InputError(f"{path}: the rows of system {system['name']!r} are not segments 0..{size - 1} in order.")
         first = first or rows_of
         system["outputs"] = table.column("output").take(rows_of).to_pylist()
+        for metric in report["metrics"]:
+            if metric not in system["scores"] or system["scores"][metric].get("status", "ok") != "ok":
+                # A metric report.json says was not scored has no scores here either.
+                for column in (metric, f"{metric}.stats"):
+                    if column in table.column_names and table.column(column).take(rows_of).null_count != size:
+                        raise InputError(f"{path}: holds {column} scores of system {system['name']!r}, which {report_path} says "
+                                         f"{metric} did not score. The files are from different runs, or one was edited.")
         for metric, score in system["scores"].items():
             if score.get("status", "ok") != "ok":
                 continue

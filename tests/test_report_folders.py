@@ -486,3 +486,25 @@ def test_a_parallel_job_killed_outright_is_reported_and_the_sweep_completes(tmp_
     survivor = 1 - killed[0]
     assert statuses[survivor] == (0, "ok") and (sweep / str(survivor) / "report.json").is_file()
     assert "killed by SIGKILL" in (sweep / "summary.md").read_text()
+
+
+# ---------------------------------------------------------------- mount points
+
+@pytest.mark.parametrize("where", ["the folder itself", "a subfolder", "a nested subfolder"])
+def test_a_mount_point_in_report_dir_is_refused_before_scoring_and_kept(run_cli, tmp_path, where, no_scoring):
+    """A mount can be neither swapped nor hard-linked; copying it would empty
+    the mounted file system when the old folder is removed."""
+    from conftest import mount
+
+    report_dir = tmp_path / "reports"
+    mounted = {"the folder itself": report_dir, "a subfolder": report_dir / "data", "a nested subfolder": report_dir / "a" / "b"}[where]
+    mounted.mkdir(parents=True)
+    if not mount("-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mounted)):
+        pytest.skip("mounting needs privileges this machine does not give")
+    try:
+        (mounted / "keep.txt").write_text("data", encoding="utf-8")
+        result = run_cli(*FAST, f"report.dir={report_dir}")
+        refused(result, "mount")
+        assert (mounted / "keep.txt").read_text(encoding="utf-8") == "data"
+    finally:
+        subprocess.run(["umount", str(mounted)], check=False)

@@ -541,3 +541,72 @@ def test_a_comet_set_is_verified_by_the_mean_of_its_segment_scores(run_cli, tmp_
         with pytest.raises(InputError, match="segment scores in") as error:
             load_report(tmp_path / kind)
         assert str(path) in str(error.value) and "comet" in str(error.value)
+
+
+# ---------------------------------------------------------------- what the gate compares, edited
+
+def _identity_removed(data):
+    data["metric_info"]["bleu"].pop("identity")
+
+
+def _identity_and_options_removed(data):
+    data["metric_info"]["bleu"].pop("identity")
+    data["config"].pop("bleu")
+
+
+def _identity_of_other_options(data):
+    data["metric_info"]["bleu"]["identity"]["max_ngram_order"] = 2
+
+
+def _identity_emptied(data):
+    data["metric_info"]["bleu"]["identity"] = {}
+
+
+def _identity_a_list(data):
+    data["metric_info"]["bleu"]["identity"] = ["max_ngram_order", 4]
+
+
+def _options_changed(data):
+    data["config"]["chrf"]["beta"] = 1
+
+
+def _scores_marked_skipped(data):
+    data["systems"][0]["scores"]["bleu"] = {"status": "skipped", "reason": "not run", "higher_is_better": True}
+
+
+def _metric_dropped(data):
+    data["metrics"].remove("chrf")
+    data["metric_info"].pop("chrf")
+    for system in data["systems"]:
+        system["scores"].pop("chrf")
+
+
+def _a_table_column_named_as_a_metric(data):
+    data["metrics"].append("system")
+
+
+IDENTITY_EDITS = [_identity_removed, _identity_and_options_removed, _identity_of_other_options, _identity_emptied, _identity_a_list,
+                  _options_changed, _scores_marked_skipped, _metric_dropped, _a_table_column_named_as_a_metric]
+
+
+@pytest.mark.parametrize("edit", IDENTITY_EDITS, ids=lambda f: f.__name__.strip("_"))
+def test_an_edit_to_what_the_gate_compares_is_refused(tmp_path, runs, edit):
+    """What the gate and merge compare (identities, options, which metrics
+    scored which system) must agree with the data the set stores."""
+    folder = copy_set(runs["base"], tmp_path / "edited")
+    path = edit_report(folder, edit)
+    with pytest.raises(InputError) as error:
+        load_report(folder)
+    assert str(folder) in str(error.value) and "Traceback" not in str(error.value), str(error.value)
+    assert str(path.parent) in str(error.value)
+
+
+@pytest.mark.parametrize("version", ["2.2", "2.1", "2.0", "1.0"])
+def test_a_baseline_edited_to_look_like_the_run_is_refused_by_the_gate(run_cli, tmp_path, runs, version):
+    """The issue's own case through the edit that would hide it: the
+    baseline's identity and options removed, then BLEU-2 gated against
+    BLEU-4; in every schema, as the current one or an older one would be."""
+    folder = copy_set(runs["base"], tmp_path / "edited") if version == "2.2" else old_schema_copy(runs["base"], tmp_path / "edited", version)
+    edit_report(folder, lambda data: (data.get("metric_info", {}).get("bleu", {}).pop("identity", None), data["config"].pop("bleu")))
+    result = gate_run(run_cli, tmp_path, folder, "bleu.max_ngram_order=2")
+    assert result.code == 2 and "bleu" in result.err and "passed" not in result.out, result.err

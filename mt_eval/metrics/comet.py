@@ -95,8 +95,8 @@ class Comet(Metric[CometConfig]):
     def recorded_identity(cls, options: Any, signature: str) -> Dict[str, Any]:
         values = super().recorded_identity(options, signature)
         fields = dict(part.split(":", 1) for part in signature.split("|") if ":" in part)
-        if "model" in fields:  # the signature has always named the checkpoint as identity() does
-            values["model"] = fields["model"]
+        if "model" in fields:  # the signature has always named the checkpoint (MODEL@REVISION)
+            values["model"] = _content_identity(fields["model"])
         return values
 
     def validate(self) -> None:
@@ -125,7 +125,7 @@ class Comet(Metric[CometConfig]):
         if isinstance(loaded, str):  # the reason COMET cannot run here
             return {name: self.skipped(loaded) for name in testset.systems}
         resolved, model = loaded
-        self._checkpoint = f"{resolved.model_id}@{resolved.revision}"
+        self._checkpoint = _content_identity(f"{resolved.model_id}@{resolved.revision}")
         references = testset.references if model.requires_references() else []
         device, gpus = self._device()
         model = _cast(model, self.options.precision).to(device)
@@ -207,6 +207,13 @@ class Comet(Metric[CometConfig]):
             score=float(np.mean(segments)), signature=signature, segments=[float(s) for s in segments], details=details,
             signature_parts={"metric": metric_signature, "normalization": testset.normalization},
         )
+
+
+def _content_identity(model: str) -> str:
+    """A local checkpoint by its content alone ("sha256:…", whatever its
+    file is called); a hub model by its id and commit."""
+    _, _, revision = model.rpartition("@")
+    return revision if revision.startswith("sha256:") else model
 
 
 _LOADED: Dict[Tuple[str, str], Any] = {}  # the last model loaded in this process

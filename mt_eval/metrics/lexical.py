@@ -86,6 +86,10 @@ class SacrebleuLexicalMetric(Metric[OptionsT]):
             return self.sacrebleu_class(**self._constructor_options(sentence_level), references=references)
         except (ValueError, TypeError, RuntimeError, KeyError) as error:
             raise ConfigError(f"{self.name}: sacrebleu rejected the options {self.sacrebleu_options()}: {error}") from None
+        except OSError as error:  # the flores/spm tokenizers download their model on first use
+            raise ConfigError(f"{self.name}: sacrebleu could not set up the options {self.sacrebleu_options()}: {error}. "
+                              "The flores101, flores200 and spm tokenizers download a model the first time: run once where "
+                              "the network is reachable, or choose another bleu.tokenize.") from None
 
     def _constructor_options(self, sentence_level: bool) -> Dict[str, Any]:
         return self.sacrebleu_options()
@@ -299,6 +303,13 @@ class Ter(SacrebleuLexicalMetric[TerConfig]):
     own_options = ("max_segment_words",)
     # A refusal limit, checked before scoring: a score, once computed, is the same.
     score_neutral = frozenset({"max_segment_words"})
+
+    def identity(self) -> Dict[str, Any]:
+        """``asian_support`` as sacrebleu applies it: only with ``normalized``
+        or ``no_punct`` (its tokenizer reads it nowhere else)."""
+        values = super().identity()
+        values["asian_support"] = bool(self.options.asian_support and (self.options.normalized or self.options.no_punct))
+        return values
 
     def validate(self) -> None:
         limit = self.options.max_segment_words

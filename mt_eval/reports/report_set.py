@@ -105,6 +105,7 @@ class ReportSet:
             if not os.access(target, os.W_OK | os.X_OK):
                 raise InputError(f"report.dir: {self.directory} is not writable. Choose a writable report.dir.")
             _check_keepable(target, self.directory)
+            _check_one_file_system(target, self.directory)
         self.check_entries(writes)
 
     def check_entries(self, writes: Iterable[str]) -> None:
@@ -222,6 +223,26 @@ def recorded_files(folder: Path) -> Set[str]:
     if isinstance(gate, dict) and gate.get("baseline"):
         names += [gate.get("summary"), gate.get("junit")]
     return {name for name in names if isinstance(name, str) and name and "/" not in name and name not in (".", "..")}
+
+
+def _check_one_file_system(target: Path, shown: Path) -> None:
+    """The set is swapped in by renaming the folder, and what it holds is
+    carried into the new one by hard links: a mount point (the folder
+    itself, or anything inside it) can be neither renamed nor linked, and
+    copying it would empty the mounted file system when the old folder goes."""
+    if os.path.ismount(target):
+        raise InputError(f"report.dir: {shown} is a mount point, which cannot be swapped whole. "
+                         "Name a folder inside it: report.dir=" + str(shown / "reports") + ".")
+    device = target.stat().st_dev
+    for folder, subfolders, _ in os.walk(target):
+        for name in subfolders:
+            path = Path(folder) / name
+            try:
+                if not path.is_symlink() and path.stat().st_dev != device:
+                    raise InputError(f"report.dir: {path} is another file system mounted inside the report folder; a report set "
+                                     "replaces its folder whole. Move the mount out of it, or choose another report.dir.")
+            except OSError:
+                continue  # unreadable here: the carry-over will say so
 
 
 def _check_own_folder(target: Path, given: Path) -> None:
