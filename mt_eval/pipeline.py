@@ -16,6 +16,7 @@ from omegaconf import OmegaConf
 
 from .analysis import analyse, check_settings
 from .budget import check_run
+from .significance_floor import check_corrected
 from .config import as_run_config, plain_config
 from .errors import MtEvalError
 from .metrics import Metric, create_metrics
@@ -44,6 +45,7 @@ def evaluate(
     check_settings(config.stats, list(testset.systems))
     # Before any scoring: refused with the estimate if its statistics cannot fit in memory.
     check_run(config.stats, list(config.report.formats), len(testset.systems), len(metrics), testset.size)
+    check_corrected(config.stats, len(testset.systems))
     for metric in metrics:
         metric.precheck(testset)
     systems = {

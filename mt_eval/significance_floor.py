@@ -36,6 +36,43 @@ def draws_needed(alpha: float) -> int:
     return draws
 
 
+def comparisons(systems: int, against_baseline: bool) -> int:
+    """The pairwise tests per metric: every pair, or each system against one."""
+    return max(0, systems - 1) if against_baseline else systems * (systems - 1) // 2
+
+
+def check_corrected(settings: Any, systems: int) -> None:
+    """Refuse a ``stats.alpha`` no corrected p-value can get below. Holm
+    and Bonferroni multiply the smallest p-value by the number of tests in
+    a metric, so 55 pairs (11 systems) on 1000 resamples give at best
+    55/1001 = 0.055: with alpha 0.05 nothing would be significant, every
+    system would share rank group 1, and a report would say so as if measured."""
+    method, correction = str(settings.method), str(settings.correction)
+    tests = comparisons(systems, settings.baseline is not None)
+    if method == "none" or tests == 0:
+        return
+    if correction == "none":
+        tests = 1  # each p-value stands as it is
+    draws_key = "stats.trials" if method == "ar" else "stats.resamples"
+    draws = int(settings.trials if method == "ar" else settings.resamples)
+    alpha = float(settings.alpha)
+    floor = min(1.0, tests * smallest_p_value(draws))
+    if floor < alpha:
+        return
+    if tests == 1:
+        check_reachable("stats.alpha", alpha, draws_key, draws, "a paired test")
+    needed = draws_needed(alpha / tests)
+    while not min(1.0, tests * smallest_p_value(needed)) < alpha:
+        needed += 1
+    raise ConfigError(
+        f"stats.alpha={alpha:g} cannot be reached: {tests} tests per metric ({systems} systems"
+        f"{', each against stats.baseline' if settings.baseline is not None else ', every pair'}) with stats.correction={correction} "
+        f"and {draws_key}={draws} give at best a p-value of {tests}/({draws}+1) = {floor:.4g}, so no difference could be significant "
+        f"and every system would share one rank group. Set {draws_key}={needed} or more"
+        + (", compare each system with one (stats.baseline=NAME)" if settings.baseline is None else "")
+        + ", or stats.correction=none.")
+
+
 def check_draws(key: str, value: Any, lowest: int) -> int:
     """``stats.resamples`` or ``stats.trials``: a whole number, at least ``lowest``."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -96,3 +96,33 @@ def test_resamples_and_trials_have_a_minimum():
         with pytest.raises(ConfigError, match=rf"{key}=\d+: must be 10 or more"):
             check_stats_settings(settings)
     check_stats_settings(SimpleNamespace(method="bootstrap", resamples=MIN_RESAMPLES, trials=1, alpha=0.5))  # trials unused
+
+
+@pytest.mark.parametrize("correction", ["holm", "bonferroni", "none"])
+@pytest.mark.parametrize("against_baseline", [False, True])
+def test_a_corrected_level_is_accepted_exactly_when_some_adjusted_p_can_get_below_it(correction, against_baseline):
+    """Over systems × resamples × alpha: accepted iff the run's own
+    correction (stats.adjust_p_values), given every test at the smallest
+    p-value the resampling returns, leaves one below alpha; a refusal's
+    resamples make it reachable."""
+    from types import SimpleNamespace
+
+    from mt_eval.errors import ConfigError
+    from mt_eval.significance_floor import check_corrected, comparisons, smallest_p_value
+    from mt_eval.stats import adjust_p_values
+
+    for systems in (2, 3, 4, 7, 11, 40):
+        for draws in (10, 19, 100, 999, 1000, 5000):
+            for alpha in (0.1, 0.05, 0.01, 0.001):
+                settings = SimpleNamespace(method="bootstrap", correction=correction, resamples=draws, trials=draws, alpha=alpha,
+                                           baseline="s0" if against_baseline else None)
+                tests = comparisons(systems, against_baseline)
+                reachable = tests == 0 or min(adjust_p_values([smallest_p_value(draws)] * tests, correction)) < alpha
+                if reachable:
+                    check_corrected(settings, systems)
+                    continue
+                with pytest.raises(ConfigError, match="stats.alpha") as refusal:
+                    check_corrected(settings, systems)
+                needed = int(str(refusal.value).split("stats.resamples=")[-1].split(" ")[0])
+                assert min(adjust_p_values([smallest_p_value(needed)] * tests, correction)) < alpha
+                assert not min(adjust_p_values([smallest_p_value(needed - 1)] * tests, correction)) < alpha
