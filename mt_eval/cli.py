@@ -111,6 +111,7 @@ def main() -> None:
     """Console-script entry point."""
     global _task_started
     _task_started = False
+    multirun.reset()
     arguments = sys.argv[1:]
     if "--version" in arguments or "-V" in arguments:
         print(versions())
@@ -133,9 +134,12 @@ def main() -> None:
     previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         _hydra_entry()
-        worst = multirun.worst_exit_code()
-        if worst:
-            raise SystemExit(worst)
+        if "-m" in arguments or "--multirun" in arguments or any(a.replace(" ", "") == "hydra.mode=MULTIRUN" for a in arguments):
+            worst, sweep_problem = multirun.sweep_outcome()
+            if sweep_problem:
+                say(sweep_problem)
+            if worst:
+                raise SystemExit(worst)
     except SystemExit as exit_:
         code = exit_.code
         if code == 1 and not _task_started:

@@ -35,6 +35,8 @@ JOBS_FOLDER = ".mt-eval-jobs"
 SEVERITY = {0: 0, 1: 1, 2: 2, 3: 3}
 STARTED = "started"
 _worst: Optional[int] = None  # set by SweepSummary in the process that ran the sweep
+_problem: Optional[str] = None  # why the sweep's outcome is not its jobs' own, when it is not
+_local_codes: List[int] = []  # exit codes of the jobs this process ran (the basic launcher runs them here)
 _sweep: Optional[str] = None  # this sweep's id, in the sweep's process and in every job of it
 
 
@@ -52,6 +54,7 @@ def record_job(config: DictConfig, code: int) -> None:
     """Write this job's outcome where the sweep's callback will find it."""
     from hydra.core.hydra_config import HydraConfig
 
+    _local_codes.append(int(code))
     hydra = HydraConfig.get()
     report_dir = _report_dir_of(config)
     _write_record(Path(str(hydra.sweep.dir)), int(hydra.job.num), {
@@ -208,14 +211,19 @@ class SweepSummary(Callback):
             "overrides": list(hydra.overrides.task), "exit_code": None, "status": STARTED, "report_dir": None, "scores": {}})
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
-        global _worst
+        global _worst, _problem
         sweep = Path(str(config.hydra.sweep.dir))
         jobs = [job for job in read_jobs(sweep) if job.get("sweep") == self.sweep_id]
         for job in jobs:
             if job.get("exit_code") is None:  # started, and never got to record how it ended
                 job["exit_code"], job["status"] = lost_job_outcome(None)
-        _worst = max((job["exit_code"] for job in jobs), key=lambda code: SEVERITY.get(code, 3), default=0)
-        summary = {"sweep_dir": str(sweep), "jobs": jobs, "exit_code": _worst}
+        _worst = _worst_of([job["exit_code"] for job in jobs])
+        if not jobs:  # nothing ran, or nothing could say how it ended: never a pass
+            _worst = max(2, _worst_of(_local_codes), key=lambda code: SEVERITY.get(code, 3))
+            _problem = (f"no job of this sweep recorded its outcome in {sweep / JOBS_FOLDER}"
+                        + (" (the sweep launched none: are its sweep values empty?)" if not _local_codes else
+                           " (the folder could not be written)") + "; nothing was checked, so the sweep fails.")
+        summary = {"sweep_dir": str(sweep), "jobs": jobs, "exit_code": _worst, **({"problem": _problem} if _problem else {})}
         try:
             _write(sweep / "summary.json", json.dumps(summary, ensure_ascii=False, indent=2, allow_nan=False) + "\n")
             _write(sweep / "summary.md", render_markdown(jobs))
@@ -247,6 +255,24 @@ def _write(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-def worst_exit_code() -> int:
-    """The worst job's exit code after a sweep (0 when none ran here)."""
-    return int(_worst or 0)
+def reset() -> None:
+    """Forget an earlier sweep's outcome (a process may run several: the tests, a notebook)."""
+    global _worst, _problem
+    _worst, _problem = None, None
+    _local_codes.clear()
+
+
+def _worst_of(codes: List[int]) -> int:
+    return max(codes, key=lambda code: SEVERITY.get(code, 3), default=0)
+
+
+def sweep_outcome() -> Tuple[int, Optional[str]]:
+    """After a sweep: the exit code (the worst job's, as its summary found
+    them) and, when the outcome is not simply that, why. A sweep whose
+    summary did not run (its callback removed) falls back to the jobs this
+    process ran, and fails when there were none to know of."""
+    if _worst is not None:
+        return _worst, _problem
+    if _local_codes:
+        return _worst_of(_local_codes), None
+    return 2, "the sweep's summary did not run (hydra.callbacks.sweep_summary removed?), so no job's outcome is known; the sweep fails."

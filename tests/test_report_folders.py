@@ -508,3 +508,24 @@ def test_a_mount_point_in_report_dir_is_refused_before_scoring_and_kept(run_cli,
         assert (mounted / "keep.txt").read_text(encoding="utf-8") == "data"
     finally:
         subprocess.run(["umount", str(mounted)], check=False)
+
+
+@pytest.mark.parametrize("sweep_values", ["stats.seed=range(5,5)", "bleu.tokenize=glob(zz*)"])
+def test_a_sweep_that_runs_no_job_fails(run_cli, tmp_path, sweep_values):
+    """Nothing checked is never a pass, a gate baseline or not."""
+    result = run_cli("-m", *LEXICAL, "report.formats=[json]", sweep_values, f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    assert result.code == 2 and "no job" in result.err, result.err
+
+
+def test_a_sweep_whose_jobs_cannot_record_their_outcome_keeps_their_exit_code(run_cli, tmp_path):
+    """A job that fails is a failed sweep, even when its record cannot be
+    written (the records folder is a file) or the summary callback is removed."""
+    sweep = tmp_path / "sweep"
+    sweep.mkdir()
+    (sweep / ".mt-eval-jobs").write_text("in the way", encoding="utf-8")
+    failing = f"testset.systems={{a:{tmp_path / 'missing.en'}}},{{b:{tmp_path / 'missing2.en'}}}"
+    blocked = run_cli("-m", *LEXICAL, "report.formats=[json]", failing, f"hydra.sweep.dir={sweep}")
+    assert blocked.code == 2, blocked.err
+    unsummarised = run_cli("-m", *LEXICAL, "report.formats=[json]", failing, "~hydra.callbacks.sweep_summary",
+                           f"hydra.sweep.dir={tmp_path / 'sweep2'}")
+    assert unsummarised.code == 2, unsummarised.err
