@@ -38,6 +38,7 @@ from omegaconf.errors import OmegaConfBaseException
 from .config import PLUS_NOTE, check_config, known_keys, removed_key_message, unknown_key_message, unresolved_message
 from .errors import ConfigError
 from .gate import check_settings as check_gate_settings
+from .reports.folders import not_a_folder_of_its_own
 
 CONFIG_MODULE = "pkg://mt_eval.conf"
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -183,9 +184,7 @@ def _check_folder(key: str, folder: str) -> None:
     home folder, the working directory or one above it, or a repository
     (the rule report folders follow, in reports/report_set.py)."""
     resolved = Path(os.path.realpath(folder))
-    cwd = Path(os.path.realpath(os.getcwd()))
-    home = Path(os.path.realpath(os.path.expanduser("~")))
-    if resolved == Path(resolved.anchor) or resolved == home or resolved == cwd or resolved in cwd.parents or (resolved / ".git").exists():
+    if not_a_folder_of_its_own(resolved):
         raise ConfigError(
             f"{key}: Hydra would write its files (.hydra/, multirun.yaml, logs) into {resolved}, which is not a folder of its own "
             "(the root, your home, the working directory or above it, or a repository). Name a folder for the run, "

@@ -182,3 +182,13 @@ def head(path: Path, size: int = 256) -> Optional[bytes]:
             return stream.read(size)
     except OSError:
         return None
+
+
+def not_a_folder_of_its_own(folder: Path) -> bool:
+    """True for folders a run must never replace or fill with its own files:
+    the root, the home folder, the working directory or one above it, and a
+    repository. ``folder`` is resolved (symbolic links followed)."""
+    resolved = Path(os.path.realpath(folder))
+    cwd = Path(os.path.realpath(os.getcwd()))
+    home = Path(os.path.realpath(os.path.expanduser("~")))
+    return resolved == Path(resolved.anchor) or resolved in (home, cwd) or resolved in cwd.parents or (resolved / ".git").exists()

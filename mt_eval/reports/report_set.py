@@ -248,9 +248,7 @@ def _check_one_file_system(target: Path, shown: Path) -> None:
 def _check_own_folder(target: Path, given: Path) -> None:
     """The set is swapped in as a whole folder: never the root, the home
     folder, the working directory (or one above it), or a repository."""
-    cwd = Path(os.path.realpath(os.getcwd()))
-    home = Path(os.path.realpath(os.path.expanduser("~")))
-    if target == Path(target.anchor) or target == home or cwd == target or target in cwd.parents or (target / ".git").exists():
+    if folders.not_a_folder_of_its_own(target):
         raise InputError(
             f"report.dir: {given} is not a folder of its own (the root, your home, the working directory or above it, or a "
             "repository). A report set replaces its folder whole; name a folder for the reports, e.g. report.dir=reports/run1."
