@@ -20,7 +20,7 @@ from omegaconf import OmegaConf
 from . import signatures
 from .analysis import analyse
 from .budget import check_run
-from .significance_floor import check_corrected
+from .significance_floor import unreachable_note
 from .config import RunConfig, plain_config
 from .metrics import create_metrics, registered_metrics
 from .errors import InputError
@@ -56,7 +56,10 @@ def merge_runs(specs: Sequence[str]) -> RunResult:
         raise InputError(f"merge: stats.baseline={settings.baseline!r} is in no shard.")
     # Every system together is the joint run's size: checked before its pairs are built.
     check_run(settings, (), len(merged.systems), len(merged.metrics), merged.testset.segments)
-    check_corrected(settings, len(merged.systems))
+    merged.statistics = {key: value for key, value in first.statistics.items() if key != "unreachable"}
+    unreachable = unreachable_note(settings, len(merged.systems))  # for every system together, not one shard's
+    if unreachable:
+        merged.statistics["unreachable"] = unreachable
     metrics = create_metrics(merged.metrics, OmegaConf.create(first.config)) if first.config else []
     functions = {metric.name: metric.score_function() for metric in metrics}
     by_metric = {metric: {system.name: system.scores[metric] for system in merged.systems if metric in system.scores} for metric in merged.metrics}

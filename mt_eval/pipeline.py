@@ -16,7 +16,7 @@ from omegaconf import OmegaConf
 
 from .analysis import analyse, check_settings
 from .budget import check_run
-from .significance_floor import check_corrected
+from .significance_floor import unreachable_note
 from .config import as_run_config, plain_config
 from .errors import MtEvalError
 from .metrics import Metric, create_metrics
@@ -45,7 +45,6 @@ def evaluate(
     check_settings(config.stats, list(testset.systems))
     # Before any scoring: refused with the estimate if its statistics cannot fit in memory.
     check_run(config.stats, list(config.report.formats), len(testset.systems), len(metrics), testset.size)
-    check_corrected(config.stats, len(testset.systems))
     for metric in metrics:
         metric.precheck(testset)
     systems = {
@@ -70,7 +69,7 @@ def evaluate(
         config=plain_config(config),
         tool={"name": "mt-eval", "version": __version__},
         created=_dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
-        statistics=_statistics_summary(config.stats, testset.size),
+        statistics=_statistics_summary(config.stats, testset.size, len(testset.systems)),
         comparisons=[comparison.to_dict() for comparison in comparisons],
     )
 
@@ -124,8 +123,11 @@ def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
-def _statistics_summary(settings: Any, segments: int) -> Dict[str, Any]:
+def _statistics_summary(settings: Any, segments: int, systems: int) -> Dict[str, Any]:
     summary: Dict[str, Any] = OmegaConf.to_container(settings, resolve=True)  # type: ignore[assignment]
+    unreachable = unreachable_note(settings, systems)
+    if unreachable:
+        summary["unreachable"] = unreachable
     summary["weak"] = segments < int(settings.min_segments)
     if summary["weak"]:
         summary["note"] = (

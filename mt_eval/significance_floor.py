@@ -12,7 +12,7 @@ config time.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Optional
 
 from .errors import ConfigError
 
@@ -41,16 +41,18 @@ def comparisons(systems: int, against_baseline: bool) -> int:
     return max(0, systems - 1) if against_baseline else systems * (systems - 1) // 2
 
 
-def check_corrected(settings: Any, systems: int) -> None:
-    """Refuse a ``stats.alpha`` no corrected p-value can get below. Holm
-    and Bonferroni multiply the smallest p-value by the number of tests in
-    a metric, so 55 pairs (11 systems) on 1000 resamples give at best
-    55/1001 = 0.055: with alpha 0.05 nothing would be significant, every
-    system would share rank group 1, and a report would say so as if measured."""
+def unreachable_note(settings: Any, systems: int) -> Optional[str]:
+    """Why no pairwise test of a run can be significant, or None. Holm and
+    Bonferroni multiply the smallest p-value by the number of tests in a
+    metric, so 55 pairs (11 systems) on 1000 resamples give at best
+    55/1001 = 0.055: with alpha 0.05 nothing is significant and every
+    system shares rank group 1. That is a fact about the settings, not the
+    systems, so reports say it where they show the tests (a run of many
+    systems stays possible: its scores and intervals still hold)."""
     method, correction = str(settings.method), str(settings.correction)
     tests = comparisons(systems, settings.baseline is not None)
     if method == "none" or tests == 0:
-        return
+        return None
     if correction == "none":
         tests = 1  # each p-value stands as it is
     draws_key = "stats.trials" if method == "ar" else "stats.resamples"
@@ -58,19 +60,16 @@ def check_corrected(settings: Any, systems: int) -> None:
     alpha = float(settings.alpha)
     floor = min(1.0, tests * smallest_p_value(draws))
     if floor < alpha:
-        return
-    if tests == 1:
-        check_reachable("stats.alpha", alpha, draws_key, draws, "a paired test")
+        return None
     needed = draws_needed(alpha / tests)
     while not min(1.0, tests * smallest_p_value(needed)) < alpha:
         needed += 1
-    raise ConfigError(
-        f"stats.alpha={alpha:g} cannot be reached: {tests} tests per metric ({systems} systems"
-        f"{', each against stats.baseline' if settings.baseline is not None else ', every pair'}) with stats.correction={correction} "
-        f"and {draws_key}={draws} give at best a p-value of {tests}/({draws}+1) = {floor:.4g}, so no difference could be significant "
-        f"and every system would share one rank group. Set {draws_key}={needed} or more"
-        + (", compare each system with one (stats.baseline=NAME)" if settings.baseline is None else "")
-        + ", or stats.correction=none.")
+    return (f"no difference can be significant at stats.alpha={alpha:g}: {tests} test{'s' if tests > 1 else ''} per metric "
+            f"({systems} systems{', each against stats.baseline' if settings.baseline is not None else ', every pair' if tests > 1 else ''}"
+            f"{f', {correction} correction' if tests > 1 else ''}) on {draws_key}={draws} give at best a p-value of "
+            f"{tests}/({draws}+1) = {floor:.4g}, so every system shares one rank group. Set {draws_key}={needed} or more"
+            + (", compare each system with one (stats.baseline=NAME)" if settings.baseline is None and tests > 1 else "")
+            + (", or stats.correction=none" if tests > 1 else "") + ".")
 
 
 def check_draws(key: str, value: Any, lowest: int) -> int:

@@ -184,11 +184,17 @@ def test_gate_a_system_missing_from_the_run_fails(run_cli, tmp_path, quick_basel
 
 
 def test_gate_a_metric_skipped_in_the_baseline_is_never_a_pass(run_cli, tmp_path, quick_baseline):
-    def skip_chrf(data):
-        for system in data["systems"]:
-            system["scores"]["chrf"] = {"status": "skipped", "reason": "no model", "higher_is_better": True}
+    # A baseline whose chrF was skipped, written whole by mt-eval (as a
+    # COMET baseline is when its model could not be had).
+    from mt_eval import load_report
+    from mt_eval.results import MetricResult
+    from mt_eval.runner import save_report_set
 
-    edited = edited_baseline(quick_baseline, tmp_path, skip_chrf)
+    run = load_report(quick_baseline)
+    for system in run.systems:
+        system.scores["chrf"] = MetricResult.skipped("chrf", "no model")
+    save_report_set(run, tmp_path / "skipped-chrf", ["json"])
+    edited = tmp_path / "skipped-chrf" / "report.json"
     result = quick_gate(run_cli, tmp_path, edited)
     assert result.code == 0
     assert "draft chrF: the baseline has no chrf score (no model): not compared" in result.out

@@ -128,3 +128,19 @@ def test_the_markdown_has_a_wins_matrix(run_cli, tmp_path):
     markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
     assert "**Wins, BLEU** (row significantly better than column)" in markdown
     assert "| draft | — | ✓ |" in markdown
+
+
+def test_a_run_whose_tests_cannot_be_significant_says_so(run_cli, tmp_path):
+    """Eight systems (28 pairs, Holm) on 100 resamples: the best adjusted
+    p-value is 28/101; the run still reports its scores, and every report
+    says that no difference could be significant and what would make it so."""
+    from conftest import DRAFT, PRESSTV, REFERENCE, SOURCE, write_lines, lines
+
+    draft = lines(DRAFT)
+    systems = {f"s{i}": write_lines(tmp_path / f"s{i}.en", draft[i:] + draft[:i]) for i in range(7)} | {"presstv": PRESSTV}
+    override = "testset.systems={" + ",".join(f"{name}:{path}" for name, path in systems.items()) + "}"
+    result = run_cli(f"testset.source={SOURCE}", f"testset.references=[{REFERENCE}]", override, "metrics=[bleu]",
+                     "stats.resamples=100", "report.formats=[json,md]", f"report.dir={tmp_path / 'out'}")
+    assert result.code == 0, result.err
+    assert "NOT TESTABLE" in result.out and "stats.resamples=559" in result.out
+    assert "stats.resamples=559" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")

@@ -108,6 +108,8 @@ def _add_statistics(summary: Summary, result: RunResult) -> None:
     )
     if settings.get("weak"):
         summary.statistics.append(f"WEAK: {settings['note']}")
+    if settings.get("unreachable"):
+        summary.statistics.append(f"NOT TESTABLE: {settings['unreachable']}")
     summary.tested = settings.get("method") != "none"
     names = [system.name for system in result.systems]
     for metric in result.metrics:
